@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * memsim: the simulation instance.
+ *
+ * Everything memsim simulates hangs off one struct ms_sim. Two instances in
+ * one process share nothing (the only process-wide state is the signal
+ * handler, which finds the running instance through a thread-local pointer).
+ *
+ * Error convention: every fallible call returns 0 or a negative errno.
+ * Constructors hand the object back through an out-parameter.
+ */
+#ifndef MEMSIM_SIM_H
+#define MEMSIM_SIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <memsim/event.h>
+#include <memsim/fault.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct ms_sim;
+
+/* How simulated threads switch on the host. */
+enum ms_ctx_backend {
+	MS_CTX_AUTO = 0,	/* the fastest the platform has */
+	MS_CTX_ASM,		/* callee-saved register switch (x86-64) */
+	MS_CTX_UCONTEXT,	/* portable: makecontext/swapcontext */
+};
+
+/* Memory protection hardware that memory domains are checked against. */
+enum ms_arch {
+	MS_ARCH_MMU = 0,	/* page granularity */
+	MS_ARCH_ARMV7M,		/* power-of-two regions, size-aligned, >= 32 B */
+	MS_ARCH_ARMV8M,		/* 32-byte granular base and limit */
+};
+
+struct ms_config {
+	uint64_t seed;			/* seeds the sim's only random generator */
+	uint64_t tick_limit;		/* stop the run at this tick; 0: none */
+	uint32_t time_slice;		/* ticks; 0: no round-robin slicing */
+	size_t stack_size;		/* default thread stack, bytes */
+	size_t priv_stack_size;		/* privileged (syscall) stack of user threads */
+	size_t guard_pages;		/* default guard size on each side, pages */
+	uint32_t max_thread_indexes;	/* permission-bit indexes (kernel objects) */
+	size_t stack_cache;		/* freed stacks kept for reuse */
+	size_t event_log_capacity;	/* events kept in memory (hash covers all) */
+	bool stack_paint;		/* paint stacks to measure high-water marks */
+	enum ms_ctx_backend ctx_backend;
+	/* kernel heap and memory subsystems */
+	size_t heap_size;		/* the system (kernel) heap, bytes */
+	enum ms_arch arch;
+	uint32_t mpu_regions;		/* 8 or 16 on ARMv7-M/ARMv8-M */
+	uint32_t mmu_max_partitions;	/* partition limit under MS_ARCH_MMU */
+	size_t arena_size;		/* memory arena that domains partition */
+};
+
+/* Fill cfg with the documented defaults (see docs/architecture.md). */
+void ms_config_init(struct ms_config *cfg);
+
+/*
+ * Create a simulation.
+ * @retval 0 and *out set on success
+ * @retval -EINVAL a configuration value is out of range
+ * @retval -ENOMEM the host could not provide memory
+ */
+int ms_sim_new(const struct ms_config *cfg, struct ms_sim **out);
+
+/* Destroy a simulation and every thread, stack, heap and pool it owns. */
+void ms_sim_free(struct ms_sim *sim);
+
+const struct ms_config *ms_sim_config(const struct ms_sim *sim);
+
+enum ms_run_status {
+	MS_RUN_IDLE = 0,	/* not run yet */
+	MS_RUN_DONE,		/* every thread finished */
+	MS_RUN_TICK_LIMIT,	/* stopped at the tick limit */
+	MS_RUN_DEADLOCK,	/* threads remain but none can ever run */
+	MS_RUN_PANIC,		/* a fault that could not be attributed */
+	MS_RUN_STOPPED,		/* ms_sim_stop() was called */
+};
+
+/*
+ * Run the simulation until no thread is left, the tick limit is reached,
+ * every remaining thread is blocked forever, or a panic.
+ * @retval 0 the run ended; ms_sim_status() says how
+ * @retval -EBUSY called from inside a simulated thread
+ * @retval -EFAULT the run ended in a panic (see ms_sim_fault_get())
+ */
+int ms_sim_run(struct ms_sim *sim);
+enum ms_run_status ms_sim_status(const struct ms_sim *sim);
+const char *ms_run_status_name(enum ms_run_status st);
+
+/* Ask the running simulation to stop at the next kernel entry. */
+void ms_sim_stop(struct ms_sim *sim);
+
+/* Simulated time, in ticks. */
+uint64_t ms_sim_now(const struct ms_sim *sim);
+
+/* The sim's seeded generator: uniform in [0, bound) (bound > 0). */
+uint64_t ms_sim_random(struct ms_sim *sim, uint64_t bound);
+
+/* Events: the deterministic record of a run. */
+uint64_t ms_sim_event_hash(const struct ms_sim *sim);
+uint64_t ms_sim_event_total(const struct ms_sim *sim);	/* all, kept or not */
+size_t ms_sim_event_count(const struct ms_sim *sim);	/* kept in memory */
+int ms_sim_event_get(const struct ms_sim *sim, size_t i, struct ms_event *out);
+
+/* Faults recorded so far, in order. */
+size_t ms_sim_fault_count(const struct ms_sim *sim);
+const struct ms_fault *ms_sim_fault_get(const struct ms_sim *sim, size_t i);
+
+/*
+ * Called for every fatal error of a simulated thread, after the fault is
+ * recorded and before the thread is aborted (like k_sys_fatal_error_handler).
+ * It runs in the scheduler's context: it may inspect the sim but must not
+ * block or switch threads.
+ */
+typedef void (*ms_fatal_hook)(struct ms_sim *sim, const struct ms_fault *f,
+			      void *user);
+void ms_sim_set_fatal_hook(struct ms_sim *sim, ms_fatal_hook hook, void *user);
+
+struct ms_sim_stats {
+	uint64_t threads_created;
+	uint64_t threads_exited;	/* returned, exited or aborted */
+	uint32_t threads_alive;
+	uint32_t threads_peak;
+	uint64_t context_switches;
+	uint64_t kernel_entries;
+	uint64_t stacks_mapped;		/* stack mappings live now */
+	uint64_t stack_bytes_mapped;	/* including guards */
+	uint64_t stacks_cached;		/* of those, kept for reuse */
+	uint64_t stacks_reused;
+	uint64_t deferred_frees;	/* self-aborts whose stack was freed later */
+	uint32_t deferred_pending;	/* 0 or 1: a dead thread awaiting release */
+	uint64_t faults;
+};
+void ms_sim_get_stats(const struct ms_sim *sim, struct ms_sim_stats *out);
+
+/* The sim currently running on this host thread, or NULL. */
+struct ms_sim *ms_sim_running(void);
+
+const char *ms_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

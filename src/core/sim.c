@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The simulation instance: configuration, the seeded generator, the event
+ * log, and the slots where each subsystem keeps its state.
+ *
+ * Invariant: nothing here is shared between instances; the lifetime of every
+ * subsystem's state is bracketed by ms_sim_new() and ms_sim_free().
+ */
+#include <errno.h>
+#include <glib.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "core/event.h"
+#include "core/subsys.h"
+#include "fault/fault_priv.h"
+#include "platform/os.h"
+#include "sched/sched_priv.h"
+
+struct ms_sim {
+	struct ms_config cfg;
+	struct ms__os *os;
+	struct ms__evlog log;
+	GRand *rng;
+	struct ms__sched *sched;
+	struct ms__faults *faults;
+	void *sub[MS__SUB__COUNT];
+	bool sub_up[MS__SUB__COUNT];
+};
+
+void ms_config_init(struct ms_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->seed = 1;
+	cfg->tick_limit = 0;
+	cfg->time_slice = 100;
+	cfg->stack_size = 16 * 1024;
+	cfg->priv_stack_size = 16 * 1024;
+	cfg->guard_pages = 1;
+	cfg->max_thread_indexes = 64;
+	cfg->stack_cache = 64;
+	cfg->event_log_capacity = 1u << 20;
+	cfg->stack_paint = true;
+	cfg->ctx_backend = MS_CTX_AUTO;
+	cfg->heap_size = 64 * 1024;
+	cfg->arch = MS_ARCH_MMU;
+	cfg->mpu_regions = 8;
+	cfg->mmu_max_partitions = 16;
+	cfg->arena_size = 1024 * 1024;
+}
+
+#define MAX_STACK ((size_t)256 << 20)
+#define MAX_GUARD_PAGES 256
+#define MAX_THREAD_INDEXES 65536
+
+static int config_check(const struct ms_config *c)
+{
+	if (c->stack_size < 4096 || c->stack_size > MAX_STACK)
+		return -EINVAL;
+	if (c->priv_stack_size < 4096 || c->priv_stack_size > MAX_STACK)
+		return -EINVAL;
+	if (c->guard_pages > MAX_GUARD_PAGES)
+		return -EINVAL;
+	if (c->max_thread_indexes < 1 || c->max_thread_indexes > MAX_THREAD_INDEXES)
+		return -EINVAL;
+	if (c->ctx_backend > MS_CTX_UCONTEXT || c->arch > MS_ARCH_ARMV8M)
+		return -EINVAL;
+	if (c->arch != MS_ARCH_MMU && c->mpu_regions != 8 && c->mpu_regions != 16)
+		return -EINVAL;
+	return 0;
+}
+
+static void subsystems_down(struct ms_sim *sim)
+{
+	for (int i = MS__SUB__COUNT - 1; i >= 0; i--) {
+		const struct ms__subsys *ss = ms__subsystems[i];
+
+		if (sim->sub_up[i] && ss && ss->fini)
+			ss->fini(sim);
+		sim->sub_up[i] = false;
+	}
+}
+
+int ms_sim_new(const struct ms_config *cfg, struct ms_sim **out)
+{
+	struct ms_config defaults;
+	struct ms_sim *sim;
+	uint32_t seed[2];
+	int ret;
+
+	if (!out)
+		return -EINVAL;
+	if (!cfg) {
+		ms_config_init(&defaults);
+		cfg = &defaults;
+	}
+	ret = config_check(cfg);
+	if (ret)
+		return ret;
+	sim = calloc(1, sizeof(*sim));
+	if (!sim)
+		return -ENOMEM;
+	sim->cfg = *cfg;
+	seed[0] = (uint32_t)cfg->seed;
+	seed[1] = (uint32_t)(cfg->seed >> 32);
+	sim->rng = g_rand_new_with_seed_array(seed, 2);
+	ms__evlog_init(&sim->log, cfg->event_log_capacity);
+
+	ret = ms__os_new(&sim->os);
+	if (ret)
+		goto fail;
+	ret = ms__faults_new(sim, &sim->faults);
+	if (ret)
+		goto fail;
+	ret = ms__sched_new(sim, &sim->sched);
+	if (ret)
+		goto fail;
+	for (int i = 0; i < MS__SUB__COUNT; i++) {
+		const struct ms__subsys *ss = ms__subsystems[i];
+
+		if (ss && ss->init) {
+			ret = ss->init(sim);
+			if (ret)
+				goto fail;
+		}
+		sim->sub_up[i] = true;
+	}
+	*out = sim;
+	return 0;
+fail:
+	ms_sim_free(sim);
+	return ret;
+}
+
+void ms_sim_free(struct ms_sim *sim)
+{
+	if (!sim)
+		return;
+	if (sim->sched)
+		ms__sched_destroy_threads(sim);
+	subsystems_down(sim);
+	if (sim->sched)
+		ms__sched_free(sim, sim->sched);
+	if (sim->faults)
+		ms__faults_free(sim, sim->faults);
+	if (sim->os)
+		ms__os_free(sim->os);
+	ms__evlog_fini(&sim->log);
+	g_rand_free(sim->rng);
+	free(sim);
+}
+
+const struct ms_config *ms_sim_config(const struct ms_sim *sim)
+{
+	return &sim->cfg;
+}
+
+void *ms__sim_sub(const struct ms_sim *sim, enum ms__subsys_id id)
+{
+	return sim->sub[id];
+}
+
+void ms__sim_sub_set(struct ms_sim *sim, enum ms__subsys_id id, void *state)
+{
+	sim->sub[id] = state;
+}
+
+struct ms__os *ms__sim_os(const struct ms_sim *sim)
+{
+	return sim->os;
+}
+
+struct ms__sched *ms__sim_sched(const struct ms_sim *sim)
+{
+	return sim->sched;
+}
+
+struct ms__faults *ms__sim_faults(const struct ms_sim *sim)
+{
+	return sim->faults;
+}
+
+void ms__event(struct ms_sim *sim, enum ms_event_type type, ms_tid tid,
+	       uint64_t a, uint64_t b)
+{
+	struct ms_event ev = {
+		.tick = ms_sim_now(sim),
+		.type = type,
+		.tid = tid,
+		.a = a,
+		.b = b,
+	};
+
+	ms__evlog_add(&sim->log, &ev);
+}
+
+uint64_t ms_sim_random(struct ms_sim *sim, uint64_t bound)
+{
+	uint64_t v;
+
+	if (bound <= 1)
+		return 0;
+	if (bound <= G_MAXINT32)
+		return (uint64_t)g_rand_int_range(sim->rng, 0, (gint32)bound);
+	/* 64-bit: rejection sampling over two 32-bit draws */
+	do {
+		v = ((uint64_t)g_rand_int(sim->rng) << 32) | g_rand_int(sim->rng);
+	} while (v >= UINT64_MAX - (UINT64_MAX % bound));
+	return v % bound;
+}
+
+uint64_t ms_sim_event_hash(const struct ms_sim *sim)
+{
+	return sim->log.hash;
+}
+
+uint64_t ms_sim_event_total(const struct ms_sim *sim)
+{
+	return sim->log.total;
+}
+
+size_t ms_sim_event_count(const struct ms_sim *sim)
+{
+	return sim->log.events->len;
+}
+
+int ms_sim_event_get(const struct ms_sim *sim, size_t i, struct ms_event *out)
+{
+	if (i >= sim->log.events->len)
+		return -ENOENT;
+	*out = g_array_index(sim->log.events, struct ms_event, i);
+	return 0;
+}
+
+void ms__log_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	g_logv("memsim", G_LOG_LEVEL_DEBUG, fmt, ap);
+	va_end(ap);
+}
+
+void ms__log_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	g_logv("memsim", G_LOG_LEVEL_WARNING, fmt, ap);
+	va_end(ap);
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The subsystem table: which subsystems hang state off a sim, in the order
+ * they are initialised. A NULL entry is a subsystem that has no hooks.
+ */
+#include "core/subsys.h"
+
+extern const struct ms__subsys ms__alloc_subsys;
+extern const struct ms__subsys ms__kernel_subsys;
+extern const struct ms__subsys ms__pool_subsys;
+extern const struct ms__subsys ms__domain_subsys;
+extern const struct ms__subsys ms__ipc_subsys;
+
+const struct ms__subsys *const ms__subsystems[MS__SUB__COUNT] = {
+	[MS__SUB_ALLOC] = NULL,
+	[MS__SUB_KERNEL] = NULL,
+	[MS__SUB_POOL] = NULL,
+	[MS__SUB_DOMAIN] = NULL,
+	[MS__SUB_IPC] = NULL,
+};

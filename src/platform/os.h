@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The platform contract: the only code in memsim that calls mmap, mprotect,
+ * madvise, memfd_create, sigaction, sigaltstack or switches stacks lives in
+ * src/platform/. Everything else calls these functions.
+ *
+ * Every call returns 0 or a negative errno. Lengths and addresses are
+ * multiples of ms__os_page_size() unless said otherwise.
+ *
+ * A struct ms__os belongs to one simulation: it counts the host calls made
+ * for it and can be told to fail the Nth call of a kind (failure injection),
+ * so that two simulations in one process never see each other's counters.
+ */
+#ifndef MS_PLATFORM_OS_H
+#define MS_PLATFORM_OS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum ms__prot {
+	MS__PROT_NONE = 0,
+	MS__PROT_READ = 1u << 0,
+	MS__PROT_WRITE = 1u << 1,
+	MS__PROT_EXEC = 1u << 2,
+	MS__PROT_RW = MS__PROT_READ | MS__PROT_WRITE,
+};
+
+/* Host operations that are counted and can be made to fail. */
+enum ms__os_op {
+	MS__OS_MAP = 0,		/* mmap, including file mappings */
+	MS__OS_UNMAP,
+	MS__OS_PROTECT,		/* mprotect */
+	MS__OS_GUARD,		/* guard installation (madvise or mprotect) */
+	MS__OS_MEMFD,
+	MS__OS__COUNT
+};
+
+struct ms__os;
+
+int ms__os_new(struct ms__os **out);
+void ms__os_free(struct ms__os *os);
+
+size_t ms__os_page_size(void);
+static inline size_t ms__os_page_round(size_t n)
+{
+	size_t p = ms__os_page_size();
+	return (n + p - 1) & ~(p - 1);
+}
+
+/* Anonymous private mapping. */
+int ms__os_map(struct ms__os *os, size_t len, unsigned prot, void **out);
+int ms__os_unmap(struct ms__os *os, void *addr, size_t len);
+int ms__os_protect(struct ms__os *os, void *addr, size_t len, unsigned prot);
+
+/*
+ * Make [addr, addr+len) a guard: any access faults. Uses MADV_GUARD_INSTALL
+ * where the kernel has it (no extra mapping, no VMA split) and falls back to
+ * mprotect(PROT_NONE). ms__os_guard_uses_madvise() says which is in use.
+ */
+int ms__os_guard(struct ms__os *os, void *addr, size_t len);
+bool ms__os_guard_uses_madvise(void);
+
+/* Drop the contents (they read back as zero). */
+int ms__os_discard(struct ms__os *os, void *addr, size_t len);
+
+/* A memfd of len bytes, and shared mappings of it (for double mappings). */
+int ms__os_memfd(struct ms__os *os, const char *name, size_t len, int *fd_out);
+int ms__os_map_fd(struct ms__os *os, int fd, size_t off, size_t len,
+		  unsigned prot, void **out);
+void ms__os_close(int fd);
+
+/* Counters and failure injection. */
+uint64_t ms__os_calls(const struct ms__os *os, enum ms__os_op op);
+/* Make the nth call (1-based, counted from now) of op fail with -ENOMEM
+ * (mmap, memfd) or -EAGAIN/-ENOMEM as the host would; 0 cancels. */
+void ms__os_fail_at(struct ms__os *os, enum ms__os_op op, uint64_t nth);
+const char *ms__os_op_name(enum ms__os_op op);
+
+/* Number of mappings of this process (lines of /proc/self/maps), or -errno. */
+long ms__os_mapping_count(void);
+
+#endif
