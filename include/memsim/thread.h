@@ -72,6 +72,13 @@ void ms_yield(struct ms_sim *sim);
 void ms_sleep(struct ms_sim *sim, uint64_t ticks);
 
 /*
+ * Spend ticks of simulated CPU time in the calling thread (like Zephyr's
+ * k_busy_wait): the clock advances, and the time slice may end, so another
+ * thread of the same priority may run before this returns.
+ */
+void ms_busy_wait(struct ms_sim *sim, uint64_t ticks);
+
+/*
  * Wait for a thread to end.
  * @retval 0 it has ended (or had already)
  * @retval -EBUSY timeout was MS_NO_WAIT and it is still running

@@ -71,8 +71,6 @@ void ms__clock_advance(struct ms_sim *sim, uint64_t ticks);
 void ms__log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ms__log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-
-
 /* The core's own parts (src/core, src/sched, src/fault) reach each other's
  * state through these; other subsystems do not use them. */
 struct ms__sched;

@@ -25,6 +25,7 @@
 #include "core/cost.h"
 #include "fault/backtrace.h"
 #include "fault/fault_priv.h"
+#include "platform/ctx.h"
 #include "platform/signal.h"
 #include "sched/sched_priv.h"
 
@@ -167,7 +168,10 @@ static bool on_fault(const struct ms__os_fault_info *info)
 	}
 	if (v == MS__FAULT_NOT_MINE)
 		describe_unattributed(rec, info, t);
+	/* libunwind probes memory with system calls: deliberate, not a bug */
+	ms__vg_errors_off();
 	ms__backtrace(rec, info->ucontext);
+	ms__vg_errors_on();
 	fs->has_pending = true;
 	fs->in_handler = false;
 	ms__sched_fault_escape(sim);
@@ -230,7 +234,9 @@ _Noreturn void ms__oops(struct ms_sim *sim, int err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(f.detail, sizeof(f.detail), fmt, ap);
 	va_end(ap);
+	ms__vg_errors_off();
 	ms__backtrace(&f, NULL);
+	ms__vg_errors_on();
 	ms__clock_advance(sim, MS__COST_FAULT);
 	ms__faults_commit(sim, &f);
 	if (!t)

@@ -193,3 +193,17 @@ bool ms__vg_running(void)
 	return false;
 #endif
 }
+
+void ms__vg_errors_off(void)
+{
+#if MS_HAVE_VALGRIND_H
+	VALGRIND_DISABLE_ERROR_REPORTING;
+#endif
+}
+
+void ms__vg_errors_on(void)
+{
+#if MS_HAVE_VALGRIND_H
+	VALGRIND_ENABLE_ERROR_REPORTING;
+#endif
+}

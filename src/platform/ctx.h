@@ -62,5 +62,9 @@ int ms__ctx_call_on_stack(void *stack_lo, size_t size, int (*fn)(void *),
 unsigned ms__vg_stack_register(void *lo, size_t size);
 void ms__vg_stack_deregister(unsigned id);
 bool ms__vg_running(void);
+/* Reading memory below another context's stack pointer (stack painting)
+ * is deliberate: tell Valgrind not to report it. */
+void ms__vg_errors_off(void);
+void ms__vg_errors_on(void);
 
 #endif

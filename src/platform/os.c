@@ -8,6 +8,8 @@
  */
 #include "platform/os.h"
 
+#include "ms_config.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
@@ -16,6 +18,10 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#if MS_HAVE_VALGRIND_H
+#include <valgrind/valgrind.h>
+#endif
 
 #ifndef MADV_GUARD_INSTALL
 #define MADV_GUARD_INSTALL 102	/* Linux 6.13 */
@@ -118,6 +124,12 @@ int ms__os_guard(struct ms__os *os, void *addr, size_t len)
 		return 0;
 	if (count_call(os, MS__OS_GUARD))
 		return -ENOMEM;
+#if MS_HAVE_VALGRIND_H
+	/* Valgrind does not know about guard markers and would touch them
+	 * itself; it does track mprotect. */
+	if (guard_mode == GUARD_UNKNOWN && RUNNING_ON_VALGRIND)
+		guard_mode = GUARD_MPROTECT;
+#endif
 	if (guard_mode != GUARD_MPROTECT) {
 		if (!madvise(addr, len, MADV_GUARD_INSTALL)) {
 			guard_mode = GUARD_MADVISE;

@@ -192,8 +192,10 @@ size_t ms__stack_high_water(const struct ms_sim *sim, const struct ms__stack *st
 
 	if (!ms_sim_config(sim)->stack_paint || !p)
 		return 0;
+	ms__vg_errors_off();
 	while (i < st->size && p[i] == MS__PAINT)
 		i++;
+	ms__vg_errors_on();
 	return st->size - i;
 }
 

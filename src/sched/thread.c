@@ -251,6 +251,14 @@ void ms_yield(struct ms_sim *sim)
 	ms__schedule(sim);
 }
 
+void ms_busy_wait(struct ms_sim *sim, uint64_t ticks)
+{
+	if (!ms__current(sim))
+		return;
+	ms__kernel_enter(sim, (uint32_t)(ticks > UINT32_MAX ? UINT32_MAX : ticks));
+	ms__kernel_exit(sim);
+}
+
 void ms_sleep(struct ms_sim *sim, uint64_t ticks)
 {
 	struct ms__waitq never;
