@@ -124,6 +124,18 @@ typedef void (*ms_fatal_hook)(struct ms_sim *sim, const struct ms_fault *f,
 			      void *user);
 void ms_sim_set_fatal_hook(struct ms_sim *sim, ms_fatal_hook hook, void *user);
 
+/*
+ * Called for every event as it is recorded (after it enters the log and the
+ * hash), from whatever context recorded it: a simulated thread inside the
+ * kernel, or the scheduler. Observers (reports, scenario accounting,
+ * progress lines) use it to follow a run without perturbing it: the hook
+ * must not block, switch threads, or call into the simulation.
+ * One hook per sim; NULL removes it.
+ */
+typedef void (*ms_event_hook)(struct ms_sim *sim, const struct ms_event *ev,
+			      void *user);
+void ms_sim_set_event_hook(struct ms_sim *sim, ms_event_hook hook, void *user);
+
 struct ms_sim_stats {
 	uint64_t threads_created;
 	uint64_t threads_exited;	/* returned, exited or aborted */

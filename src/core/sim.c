@@ -28,6 +28,8 @@ struct ms_sim {
 	struct ms__faults *faults;
 	void *sub[MS__SUB__COUNT];
 	bool sub_up[MS__SUB__COUNT];
+	ms_event_hook ev_hook;		/* observer of every event, or NULL */
+	void *ev_hook_user;
 };
 
 void ms_config_init(struct ms_config *cfg)
@@ -194,6 +196,14 @@ void ms__event(struct ms_sim *sim, enum ms_event_type type, ms_tid tid,
 	};
 
 	ms__evlog_add(&sim->log, &ev);
+	if (sim->ev_hook)
+		sim->ev_hook(sim, &ev, sim->ev_hook_user);
+}
+
+void ms_sim_set_event_hook(struct ms_sim *sim, ms_event_hook hook, void *user)
+{
+	sim->ev_hook = hook;
+	sim->ev_hook_user = user;
 }
 
 uint64_t ms_sim_random(struct ms_sim *sim, uint64_t bound)
