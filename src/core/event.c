@@ -6,15 +6,15 @@
  */
 #include "core/event.h"
 
-#define FNV_OFFSET 0xcbf29ce484222325ULL
-#define FNV_PRIME 0x100000001b3ULL
+#define HASH_SEED 0xcbf29ce484222325ULL
+#define HASH_MUL 0x9e3779b97f4a7c15ULL
 
 void ms__evlog_init(struct ms__evlog *log, size_t capacity)
 {
 	log->events = g_array_new(FALSE, FALSE, sizeof(struct ms_event));
 	log->capacity = capacity;
 	log->total = 0;
-	log->hash = FNV_OFFSET;
+	log->hash = HASH_SEED;
 }
 
 void ms__evlog_fini(struct ms__evlog *log)
@@ -24,23 +24,23 @@ void ms__evlog_fini(struct ms__evlog *log)
 	log->events = NULL;
 }
 
-static uint64_t fnv_u64(uint64_t h, uint64_t v)
+/* One 64-bit word into the hash: xor, multiply by the golden-ratio
+ * constant, fold the high half down. Defined on values, not bytes, so it is
+ * the same on any host byte order. */
+static inline uint64_t mix(uint64_t h, uint64_t v)
 {
-	for (int i = 0; i < 8; i++) {
-		h ^= (v >> (8 * i)) & 0xff;
-		h *= FNV_PRIME;
-	}
-	return h;
+	h = (h ^ v) * HASH_MUL;
+	return h ^ (h >> 32);
 }
 
 void ms__evlog_add(struct ms__evlog *log, const struct ms_event *ev)
 {
 	uint64_t h = log->hash;
 
-	h = fnv_u64(h, ev->tick);
-	h = fnv_u64(h, ((uint64_t)ev->type << 32) | ev->tid);
-	h = fnv_u64(h, ev->a);
-	h = fnv_u64(h, ev->b);
+	h = mix(h, ev->tick);
+	h = mix(h, ((uint64_t)ev->type << 32) | ev->tid);
+	h = mix(h, ev->a);
+	h = mix(h, ev->b);
 	log->hash = h;
 	log->total++;
 	if (log->events->len < log->capacity)

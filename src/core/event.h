@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The event log: kept events (up to a capacity) and a running hash of all.
- * Hash: FNV-1a 64 over each event's fields in little-endian byte order.
+ * Hash: each event's four 64-bit words (tick, type<<32|tid, a, b) mixed in
+ * turn by multiply-and-fold (src/core/event.c).
  */
 #ifndef MS_CORE_EVENT_H
 #define MS_CORE_EVENT_H
