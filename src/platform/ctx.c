@@ -17,6 +17,33 @@
 #include <valgrind/valgrind.h>
 #endif
 
+#if MS_SANITIZE_ADDRESS
+#include <sanitizer/asan_interface.h>
+#include <sanitizer/common_interface_defs.h>
+
+/*
+ * AddressSanitizer must be told about every stack switch (it keeps a
+ * "fake stack" per context and checks accesses against the current stack's
+ * bounds). The context we came from is remembered so that, once resumed,
+ * the bounds ASan reports for it can be recorded: that is how the host
+ * context, whose stack memsim did not allocate, gets its bounds.
+ */
+static __thread struct ms__ctx *asan_from;
+
+static void asan_finish(void *fake)
+{
+	const void *lo;
+	size_t size;
+
+	__sanitizer_finish_switch_fiber(fake, &lo, &size);
+	if (asan_from && !asan_from->stack_lo) {
+		asan_from->stack_lo = lo;
+		asan_from->stack_size = size;
+	}
+	asan_from = NULL;
+}
+#endif
+
 #if defined(__x86_64__)
 #define HAVE_ASM 1
 void ms__ctx_swap_asm(void **save_sp, void *load_sp);
@@ -38,13 +65,22 @@ enum ms_ctx_backend ms__ctx_backend_resolve(enum ms_ctx_backend want)
 	return MS_CTX_ASM;
 }
 
+/* The first code of every new context, on its own stack. */
+static void first_entry(void *p)
+{
+	struct ms__ctx *ctx = p;
+
+#if MS_SANITIZE_ADDRESS
+	asan_finish(NULL);
+#endif
+	ctx->fn(ctx->arg);
+	abort(); /* fn never returns */
+}
+
 /* makecontext passes ints: split the context pointer in two. */
 static void uc_trampoline(unsigned hi, unsigned lo)
 {
-	struct ms__ctx *ctx = (struct ms__ctx *)(((uintptr_t)hi << 32) | lo);
-
-	ctx->fn(ctx->arg);
-	abort(); /* fn never returns */
+	first_entry((void *)(((uintptr_t)hi << 32) | lo));
 }
 
 int ms__ctx_make(struct ms__ctx *ctx, enum ms_ctx_backend backend,
@@ -71,8 +107,8 @@ int ms__ctx_make(struct ms__ctx *ctx, enum ms_ctx_backend backend,
 		memcpy((char *)&f[0] + 4, &fpucw, 2);
 		f[1] = 0;			/* r15 */
 		f[2] = 0;			/* r14 */
-		f[3] = (uintptr_t)arg;		/* r13 */
-		f[4] = (uintptr_t)fn;		/* r12 */
+		f[3] = (uintptr_t)ctx;		/* r13: first_entry's argument */
+		f[4] = (uintptr_t)first_entry;	/* r12 */
 		f[5] = 0;			/* rbx */
 		f[6] = 0;			/* rbp */
 		f[7] = (uintptr_t)ms__ctx_entry_asm;
@@ -116,13 +152,49 @@ void ms__ctx_destroy(struct ms__ctx *ctx)
 
 void ms__ctx_switch(struct ms__ctx *from, struct ms__ctx *to)
 {
-#if HAVE_ASM
-	if (from->backend == MS_CTX_ASM) {
-		ms__ctx_swap_asm(&from->sp, to->sp);
-		return;
-	}
+#if MS_SANITIZE_ADDRESS
+	void *fake = NULL;
+
+	asan_from = from;
+	__sanitizer_start_switch_fiber(from->dying ? NULL : &fake, to->stack_lo,
+				       to->stack_size);
 #endif
-	swapcontext(from->uc, to->uc);
+#if HAVE_ASM
+	if (from->backend == MS_CTX_ASM)
+		ms__ctx_swap_asm(&from->sp, to->sp);
+	else
+#endif
+		swapcontext(from->uc, to->uc);
+#if MS_SANITIZE_ADDRESS
+	asan_finish(fake);
+#endif
+}
+
+void ms__ctx_stack_unpoison(void *lo, size_t size)
+{
+#if MS_SANITIZE_ADDRESS
+	__asan_unpoison_memory_region(lo, size);
+#else
+	(void)lo;
+	(void)size;
+#endif
+}
+
+void ms__ctx_escape_begin(const struct ms__ctx *host)
+{
+#if MS_SANITIZE_ADDRESS
+	asan_from = NULL;
+	__sanitizer_start_switch_fiber(NULL, host->stack_lo, host->stack_size);
+#else
+	(void)host;
+#endif
+}
+
+void ms__ctx_escape_end(void)
+{
+#if MS_SANITIZE_ADDRESS
+	asan_finish(NULL);
+#endif
 }
 
 #if !HAVE_ASM

@@ -29,8 +29,9 @@ struct ms__ctx {
 	void *arg;
 	/* Valgrind and sanitizer bookkeeping for the stack this context runs on */
 	unsigned vg_stack_id;
-	void *stack_lo;
+	const void *stack_lo;	/* for the host context: learnt on first switch */
 	size_t stack_size;
+	bool dying;		/* switched away from for the last time */
 };
 
 /* Whether the asm backend exists on this platform. */
@@ -57,6 +58,18 @@ void ms__ctx_switch(struct ms__ctx *from, struct ms__ctx *to);
  */
 int ms__ctx_call_on_stack(void *stack_lo, size_t size, int (*fn)(void *),
 			  void *arg);
+
+/*
+ * Leaving the running context for good by siglongjmp (a fault), to host:
+ * call begin just before the jump and end just after landing, so that
+ * AddressSanitizer knows which stack it is on. No-ops without ASan.
+ */
+void ms__ctx_escape_begin(const struct ms__ctx *host);
+void ms__ctx_escape_end(void);
+
+/* A stack handed out again (or unmapped) must not keep AddressSanitizer's
+ * poison from the frames of its previous user. No-op without ASan. */
+void ms__ctx_stack_unpoison(void *lo, size_t size);
 
 /* Valgrind: tell it about a stack, and forget it. */
 unsigned ms__vg_stack_register(void *lo, size_t size);

@@ -507,7 +507,12 @@ static void release_deferred(struct ms_sim *sim)
 
 _Noreturn void ms__sched_fault_escape(struct ms_sim *sim)
 {
-	siglongjmp(S(sim)->escape, 1);
+	struct ms__sched *s = S(sim);
+
+	if (s->current)
+		s->current->ctx.dying = true;
+	ms__ctx_escape_begin(&s->host);
+	siglongjmp(s->escape, 1);
 }
 
 static enum ms_run_status final_status(struct ms__sched *s)
@@ -550,6 +555,7 @@ int ms_sim_run(struct ms_sim *sim)
 		/* A simulated thread faulted; we are back on the host stack. */
 		struct ms_thread *t = s->current;
 
+		ms__ctx_escape_end();
 		s->current = NULL;
 		f = ms__faults_take_pending(sim);
 		ms__faults_commit(sim, f);

@@ -32,6 +32,9 @@
 
 static void paint(const struct ms_sim *sim, struct ms__stack *st)
 {
+	ms__ctx_stack_unpoison(st->lo, st->size);
+	if (st->plo)
+		ms__ctx_stack_unpoison(st->plo, st->psize);
 	if (ms_sim_config(sim)->stack_paint)
 		memset(st->lo, MS__PAINT, st->size);
 }
@@ -43,6 +46,9 @@ static void unmap_stack(struct ms_sim *sim, struct ms__stack *st)
 
 	ms__vg_stack_deregister(st->vg_id);
 	ms__vg_stack_deregister(st->vg_pid);
+	ms__ctx_stack_unpoison(st->lo, st->size);
+	if (st->plo)
+		ms__ctx_stack_unpoison(st->plo, st->psize);
 	if (st->pmap)
 		ms__os_unmap(os, st->pmap, st->pmap_len);
 	ms__os_unmap(os, st->map, st->map_len);

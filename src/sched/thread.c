@@ -206,6 +206,7 @@ _Noreturn void ms__thread_end_self(struct ms_sim *sim, enum ms_event_type why)
 	/* We run on t's stack: free the previous deferred thread, defer t. */
 	ms__sched_release_deferred(sim);
 	s->deferred = t;
+	t->ctx.dying = true;
 	ms__schedule(sim);
 	abort(); /* a dead thread is never switched back to */
 }

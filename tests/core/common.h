@@ -6,7 +6,11 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
+#include <string.h>
+
 #include <memsim/memsim.h>
+
+#include "ms_config.h"
 
 static inline struct ms_sim *new_sim(uint64_t seed)
 {
@@ -26,6 +30,21 @@ static inline bool under_valgrind(void)
 	const char *v = getenv("MEMSIM_UNDER_VALGRIND");
 
 	return v && *v && *v != '0';
+}
+
+/* AddressSanitizer changes frame sizes and maps memory of its own. */
+static inline bool under_asan(void)
+{
+	return MS_SANITIZE_ADDRESS;
+}
+
+/* Whether a frame of the fault's backtrace (the first few) names fn. */
+static inline bool bt_has(const struct ms_fault *f, const char *fn)
+{
+	for (unsigned i = 0; i < f->bt_depth && i < 4; i++)
+		if (strstr(f->bt[i], fn))
+			return true;
+	return false;
 }
 
 #endif

@@ -105,14 +105,14 @@ static void test_overflow_and_underflow_attributed(void **state)
 	assert_string_equal(f->object, "stack:underflow");
 	assert_int_equal(f->offset, 100);
 	assert_true(f->bt_depth >= 1);
-	assert_non_null(strstr(f->bt[0], "underflower"));
+	assert_true(bt_has(f, "underflower"));
 
 	f = ms_sim_fault_get(sim, 1);
 	assert_int_equal(f->kind, MS_FAULT_STACK_OVERFLOW);
 	assert_int_equal(f->tid, over);
 	assert_int_equal(f->access, MS_ACCESS_WRITE);
 	assert_string_equal(f->object, "stack:overflow");
-	assert_non_null(strstr(f->bt[0], "deep_recursion"));
+	assert_true(bt_has(f, "deep_recursion"));
 
 	assert_int_equal(log.calls, 2);
 	assert_int_equal(log.kinds[0], MS_FAULT_STACK_UNDERFLOW);
@@ -185,7 +185,8 @@ static void test_high_water_mark(void **state)
 	assert_int_equal(ms_sim_run(sim), 0);
 	assert_int_equal(info.stack_size, 16384);
 	assert_true(info.stack_high_water >= 3000);
-	assert_true(info.stack_high_water < 8192);
+	/* ASan's redzones make frames larger */
+	assert_true(info.stack_high_water < (under_asan() ? 16384u : 8192u));
 	ms_sim_free(sim);
 }
 
@@ -289,6 +290,8 @@ static void test_create_destroy_keeps_mapping_count(void **state)
 	 * allow its own drift of a couple of mappings. */
 	if (under_valgrind())
 		assert_true(labs(ms__os_mapping_count() - before) <= 2);
+	else if (under_asan()) /* its allocator maps as it grows */
+		assert_true(ms__os_mapping_count() - before <= 16);
 	else
 		assert_int_equal(ms__os_mapping_count(), before);
 }
