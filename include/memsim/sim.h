@@ -153,6 +153,36 @@ struct ms_sim_stats {
 };
 void ms_sim_get_stats(const struct ms_sim *sim, struct ms_sim_stats *out);
 
+/*
+ * What this host can give, for a configuration: used to refuse a scenario
+ * that asks for more before anything is allocated.
+ */
+struct ms_host_limits {
+	uint64_t phys_mem_bytes;	/* physical memory of the host */
+	uint64_t max_map_count;		/* vm.max_map_count (0: unknown) */
+	bool guards_split_mappings;	/* true when guards are mprotect()ed */
+	uint64_t thread_bytes;		/* host memory per thread: stacks,
+					 * guards and bookkeeping */
+	uint64_t max_threads;		/* threads alive at once that fit */
+	uint64_t max_heap_bytes;	/* the largest kernel heap we accept */
+};
+
+/*
+ * @retval 0 and *out filled; -EINVAL a bad configuration
+ */
+int ms_host_limits(const struct ms_config *cfg, struct ms_host_limits *out);
+
+/*
+ * Failure injection, for testing how a library user survives a host that
+ * runs out: make the nth call (1-based, counted from now) of a host
+ * operation fail as the host would. op: "mmap", "munmap", "mprotect",
+ * "guard", "memfd". nth 0 cancels.
+ * @retval -EINVAL unknown op
+ */
+int ms_sim_fail_host_call(struct ms_sim *sim, const char *op, uint64_t nth);
+/* How many calls of that host operation the sim has made (0: unknown op). */
+uint64_t ms_sim_host_calls(const struct ms_sim *sim, const char *op);
+
 /* The sim currently running on this host thread, or NULL. */
 struct ms_sim *ms_sim_running(void);
 

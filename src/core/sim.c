@@ -261,3 +261,59 @@ void ms__log_warn(const char *fmt, ...)
 	g_logv("memsim", G_LOG_LEVEL_WARNING, fmt, ap);
 	va_end(ap);
 }
+
+int ms_host_limits(const struct ms_config *cfg, struct ms_host_limits *out)
+{
+	struct ms_config defaults;
+	size_t page = ms__os_page_size();
+	uint64_t by_mem, by_maps = UINT64_MAX;
+	int ret;
+
+	if (!out)
+		return -EINVAL;
+	if (!cfg) {
+		ms_config_init(&defaults);
+		cfg = &defaults;
+	}
+	ret = config_check(cfg);
+	if (ret)
+		return ret;
+	memset(out, 0, sizeof(*out));
+	out->phys_mem_bytes = ms__os_phys_mem();
+	out->max_map_count = ms__os_max_map_count();
+	/* Guards are only known to split mappings once one was installed; a
+	 * host without MADV_GUARD_INSTALL falls back to mprotect. */
+	out->guards_split_mappings = !ms__os_guard_uses_madvise();
+	out->thread_bytes = ms__os_page_round(cfg->stack_size) +
+			    2 * cfg->guard_pages * page + page;
+	/* Half the host's memory for stacks; the rest for everything else. */
+	by_mem = out->phys_mem_bytes / 2 / out->thread_bytes;
+	/* mprotect()ed guards cost two mappings per stack (the guards of
+	 * neighbours merge); keep a margin for the rest of the process. */
+	if (out->guards_split_mappings && out->max_map_count > 1000 &&
+	    cfg->guard_pages)
+		by_maps = (out->max_map_count - 1000) / 2;
+	out->max_threads = by_mem < by_maps ? by_mem : by_maps;
+	out->max_heap_bytes = out->phys_mem_bytes / 4;
+	return 0;
+}
+
+int ms_sim_fail_host_call(struct ms_sim *sim, const char *op, uint64_t nth)
+{
+	enum ms__os_op o;
+	int ret = ms__os_op_lookup(op, &o);
+
+	if (ret)
+		return ret;
+	ms__os_fail_at(sim->os, o, nth);
+	return 0;
+}
+
+uint64_t ms_sim_host_calls(const struct ms_sim *sim, const char *op)
+{
+	enum ms__os_op o;
+
+	if (ms__os_op_lookup(op, &o))
+		return 0;
+	return ms__os_calls(sim->os, o);
+}

@@ -234,3 +234,34 @@ long ms__os_mapping_count(void)
 	fclose(f);
 	return n;
 }
+
+int ms__os_op_lookup(const char *name, enum ms__os_op *op)
+{
+	for (int i = 0; i < MS__OS__COUNT; i++) {
+		if (name && !strcmp(name, ms__os_op_name(i))) {
+			*op = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+uint64_t ms__os_phys_mem(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES);
+
+	return pages > 0 ? (uint64_t)pages * ms__os_page_size() : 0;
+}
+
+uint64_t ms__os_max_map_count(void)
+{
+	FILE *f = fopen("/proc/sys/vm/max_map_count", "re");
+	unsigned long long v = 0;
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu", &v) != 1)
+		v = 0;
+	fclose(f);
+	return v;
+}

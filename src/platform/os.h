@@ -77,6 +77,13 @@ uint64_t ms__os_calls(const struct ms__os *os, enum ms__os_op op);
 void ms__os_fail_at(struct ms__os *os, enum ms__os_op op, uint64_t nth);
 const char *ms__os_op_name(enum ms__os_op op);
 
+/* Look an operation up by its name ("mmap", ...); -EINVAL if unknown. */
+int ms__os_op_lookup(const char *name, enum ms__os_op *op);
+
+/* Host facts: physical memory and vm.max_map_count (0 if unknown). */
+uint64_t ms__os_phys_mem(void);
+uint64_t ms__os_max_map_count(void);
+
 /* Number of mappings of this process (lines of /proc/self/maps), or -errno. */
 long ms__os_mapping_count(void);
 
