@@ -18,8 +18,9 @@
 
 /*
  * What an allocation is for; kept with the charge for the reports.
- * (The public enum ms_alloc_kind in <memsim/heap.h> has the same values.)
+ * Pass an enum ms_alloc_kind from <memsim/heap.h>.
  */
+#include <memsim/heap.h>
 
 /*
  * Allocate size bytes for requester (NULL: the kernel itself, uncharged,
@@ -34,6 +35,8 @@ int ms__kalloc(struct ms_sim *sim, struct ms_thread *requester, size_t size,
 /*
  * As ms__kalloc, but when the heap is full wait up to timeout ticks for a
  * free (like k_heap_alloc with a timeout). Quota refusals do not wait.
+ * Only the running thread waits for itself: with MS_NO_WAIT, from the host,
+ * or for another requester it behaves as ms__kalloc (-ENOMEM when full).
  * @retval -EAGAIN the timeout expired (Zephyr returns NULL)
  */
 int ms__kalloc_wait(struct ms_sim *sim, struct ms_thread *requester,
@@ -44,5 +47,9 @@ void ms__kfree(struct ms_sim *sim, void *p);
 
 /* The tid an allocation was charged to (MS_TID_NONE for the kernel's own). */
 ms_tid ms__kalloc_owner(const void *p);
+
+/* Bytes of heap p takes (its footprint: header and rounding included);
+ * that is what was charged for it. */
+size_t ms__kalloc_bytes(const void *p);
 
 #endif

@@ -1,0 +1,663 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Kernel allocations on behalf of threads: the alloc subsystem's slot, the
+ * sim's heaps, and the charged allocation path (ms__kalloc, ms__kfree and
+ * their public counterparts).
+ *
+ * What it models: a kernel that serves syscalls from a heap user threads
+ * cannot touch, and that charges each allocation to the thread that asked
+ * (Zephyr's z_thread_malloc under a quota policy). Invariant: every charged
+ * live chunk holds a reference on its requester's accounting record and is
+ * counted in that record's and its group's bytes_held/count_held, and in
+ * the heap's charged count; a free undoes exactly that, whoever frees.
+ *
+ * The hot path (ms__kalloc/ms__kfree) does no hashing and no string work:
+ * the requester's record is in its thread slot, the policy is a function
+ * pointer chosen once, the heap is found by the id in the chunk header and
+ * the requester by the tid there.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc/alloc_priv.h"
+#include "core/cost.h"
+#include "core/subsys.h"
+
+static const char *const kind_names[] = {
+#define MS__AK_NAME(name, text) text,
+	MS_ALLOC_KINDS(MS__AK_NAME)
+#undef MS__AK_NAME
+};
+
+const char *ms_alloc_kind_name(unsigned kind)
+{
+	return kind < MS_ALLOC__COUNT ? kind_names[kind] : "?";
+}
+
+size_t ms_heap_footprint(size_t size)
+{
+	return (size_t)ms__heap_units_for(size) * MS__HEAP_UNIT;
+}
+
+/* ---- heaps ---------------------------------------------------------------- */
+
+static bool caller_is_user(struct ms_sim *sim)
+{
+	struct ms_thread *t = ms__current(sim);
+
+	return t && ms__thread_is_user(t);
+}
+
+static int heap_new(struct ms__alloc *a, const char *name, size_t size,
+		    struct ms_heap **out)
+{
+	struct ms_heap *h;
+	void *mem;
+	int ret;
+
+	if (a->heaps->len > UINT16_MAX)
+		return -ENOSPC;
+	if (size < MS_HEAP_MIN_SIZE || size >= MS_HEAP_MAX_SIZE)
+		return -EINVAL;
+	h = calloc(1, sizeof(*h));
+	mem = malloc(size);
+	if (!h || !mem) {
+		free(h);
+		free(mem);
+		return -ENOMEM;
+	}
+	snprintf(h->name, sizeof(h->name), "%s", name);
+	h->id = (uint16_t)a->heaps->len;
+	h->is_system = h->id == MS_HEAP_SYSTEM_ID;
+	ret = ms__heap_init(h, mem, size);
+	if (ret) {
+		free(mem);
+		free(h);
+		return ret;
+	}
+	ms__waitq_init(&h->waiters);
+	g_ptr_array_add(a->heaps, h);
+	*out = h;
+	return 0;
+}
+
+static void heap_free(struct ms__alloc *a, struct ms_heap *h)
+{
+	ms__waitq_fini(a->sim, &h->waiters);
+	g_ptr_array_index(a->heaps, h->id) = NULL;
+	free(h->base);
+	free(h);
+}
+
+struct ms_heap *ms_heap_system(struct ms_sim *sim)
+{
+	return ms__alloc_state(sim)->sys;
+}
+
+int ms_heap_create(struct ms_sim *sim, const char *name, size_t size,
+		   struct ms_heap **out)
+{
+	struct ms__alloc *a = ms__alloc_state(sim);
+	struct ms_heap *h;
+	size_t len;
+	int ret;
+
+	if (!name || !out)
+		return -EINVAL;
+	len = strlen(name);
+	if (!len || len >= MS__HEAP_NAME_MAX)
+		return -EINVAL;
+	if (caller_is_user(sim))
+		return -EPERM;
+	if (ms_heap_lookup(sim, name, &h) == 0)
+		return -EEXIST;
+	ret = heap_new(a, name, size, &h);
+	if (ret)
+		return ret;
+	*out = h;
+	return 0;
+}
+
+int ms_heap_lookup(struct ms_sim *sim, const char *name, struct ms_heap **out)
+{
+	struct ms__alloc *a = ms__alloc_state(sim);
+
+	if (!name)
+		return -ENOENT;
+	for (guint i = 0; i < a->heaps->len; i++) {
+		struct ms_heap *h = g_ptr_array_index(a->heaps, i);
+
+		if (h && strcmp(h->name, name) == 0) {
+			if (out)
+				*out = h;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int ms_heap_destroy(struct ms_sim *sim, struct ms_heap *heap)
+{
+	if (!heap || heap->is_system)
+		return -EINVAL;
+	if (caller_is_user(sim))
+		return -EPERM;
+	if (heap->used_chunks || heap->assigned ||
+	    !ms__waitq_empty(&heap->waiters))
+		return -EBUSY;
+	heap_free(ms__alloc_state(sim), heap);
+	return 0;
+}
+
+uint32_t ms_heap_id(const struct ms_heap *heap)
+{
+	return heap ? heap->id : MS_HEAP_ID_NONE;
+}
+
+const char *ms_heap_name(const struct ms_heap *heap)
+{
+	return heap ? heap->name : "";
+}
+
+uint32_t ms_heap_count(struct ms_sim *sim)
+{
+	return ms__alloc_state(sim)->heaps->len;
+}
+
+struct ms_heap *ms_heap_get(struct ms_sim *sim, uint32_t id)
+{
+	struct ms__alloc *a = ms__alloc_state(sim);
+
+	return id < a->heaps->len ? g_ptr_array_index(a->heaps, id) : NULL;
+}
+
+int ms_heap_stats(const struct ms_heap *heap, struct ms_heap_stats *out)
+{
+	if (!heap || !out)
+		return -EINVAL;
+	ms__heap_get_stats(heap, out);
+	out->waiters = heap->waiters.q.length;
+	return 0;
+}
+
+struct ms_heap *ms__heap_find(struct ms__alloc *a, const void *p)
+{
+	for (guint i = 0; i < a->heaps->len; i++) {
+		struct ms_heap *h = g_ptr_array_index(a->heaps, i);
+
+		if (h && ms__heap_contains(h, p))
+			return h;
+	}
+	return NULL;
+}
+
+/* ---- charged allocation ------------------------------------------------ */
+
+/* The record's group follows the thread's group: a thread moved to another
+ * group takes what it holds along (noticed at its next request). */
+static struct ms__gacct *acct_group(struct ms__alloc *a, struct ms__acct *ac)
+{
+	uint32_t g = ms__thread_group(ac->thread);
+
+	if (G_UNLIKELY(g != ac->grp->id)) {
+		struct ms__gacct *old = ac->grp, *ng = ms__gacct_get(a, g);
+
+		if (ng) {
+			old->st.bytes_held -= ac->st.bytes_held;
+			old->st.count_held -= ac->st.count_held;
+			ng->st.bytes_held += ac->st.bytes_held;
+			ng->st.count_held += ac->st.count_held;
+			if (ng->st.bytes_held > ng->st.bytes_peak)
+				ng->st.bytes_peak = ng->st.bytes_held;
+			if (ng->st.count_held > ng->st.count_peak)
+				ng->st.count_peak = ng->st.count_held;
+			ac->grp = ng;
+			ac->st.group = g;
+		}
+	}
+	return ac->grp;
+}
+
+static void fill_charge(struct ms__alloc *a, struct ms__acct *ac,
+			size_t bytes, unsigned kind, struct ms_charge *c)
+{
+	c->requester = ac->tid;
+	c->group = ac->grp->id;
+	c->bytes = bytes;
+	c->kind = (enum ms_alloc_kind)kind;
+	c->thread = &ac->st;
+	c->grp = &ac->grp->st;
+	c->thread_limit = ms__acct_limit(a, &ac->st);
+	c->group_limit = ms__acct_limit(a, &ac->grp->st);
+	c->pool = ac->pool;
+	c->heap = a->sys;
+}
+
+/* Outcome of one attempt: 0, -EDQUOT, -ENOMEM (no pool or too big), or
+ * HEAP_FULL (the chosen heap had no room: the caller may wait). */
+#define HEAP_FULL 1
+
+static int try_alloc(struct ms__alloc *a, struct ms__acct *ac, size_t size,
+		     unsigned kind, struct ms_heap **heap, void **out)
+{
+	struct ms_charge c;
+	size_t bytes = ms_heap_footprint(size);
+	void *p;
+	int ret;
+
+	acct_group(a, ac);
+	fill_charge(a, ac, bytes, kind, &c);
+	ret = a->ops->charge(a->state, &c);
+	*heap = c.heap;
+	if (ret)
+		return ret == -EDQUOT ? -EDQUOT : -ENOMEM;
+	if (!c.heap)
+		return -ENOMEM;
+	p = ms__heap_alloc(c.heap, size, ac->tid, (uint8_t)kind);
+	if (!p)
+		return HEAP_FULL;
+
+	ac->refs++;
+	c.heap->charged++;
+	a->outstanding++;
+	ac->st.granted++;
+	ac->st.bytes_held += bytes;
+	ac->st.count_held++;
+	if (ac->st.bytes_held > ac->st.bytes_peak)
+		ac->st.bytes_peak = ac->st.bytes_held;
+	if (ac->st.count_held > ac->st.count_peak)
+		ac->st.count_peak = ac->st.count_held;
+	ac->grp->st.granted++;
+	ac->grp->st.bytes_held += bytes;
+	ac->grp->st.count_held++;
+	if (ac->grp->st.bytes_held > ac->grp->st.bytes_peak)
+		ac->grp->st.bytes_peak = ac->grp->st.bytes_held;
+	if (ac->grp->st.count_held > ac->grp->st.count_peak)
+		ac->grp->st.count_peak = ac->grp->st.count_held;
+	a->total.granted++;
+	a->total.bytes_held += bytes;
+	a->total.count_held++;
+	if (a->total.bytes_held > a->total.bytes_peak)
+		a->total.bytes_peak = a->total.bytes_held;
+	if (a->total.count_held > a->total.count_peak)
+		a->total.count_peak = a->total.count_held;
+	ms__event(a->sim, MS_EV_ALLOC, ac->tid, bytes, c.heap->id);
+	*out = p;
+	return 0;
+}
+
+static void count_request(struct ms__alloc *a, struct ms__acct *ac)
+{
+	ac->st.requested++;
+	ac->grp->st.requested++;
+	a->total.requested++;
+}
+
+/* Count and log a refusal; returns the errno for the requester. */
+static int deny(struct ms__alloc *a, struct ms__acct *ac, size_t size,
+		int why, struct ms_heap *heap)
+{
+	uint64_t bytes = ms_heap_footprint(size);
+
+	if (why == -EDQUOT) {
+		ac->st.denied_quota++;
+		ac->grp->st.denied_quota++;
+		a->total.denied_quota++;
+		ms__event(a->sim, MS_EV_DENY_QUOTA, ac->tid, bytes, 0);
+		return -EDQUOT;
+	}
+	ac->st.denied_nomem++;
+	ac->grp->st.denied_nomem++;
+	a->total.denied_nomem++;
+	if (!heap) {
+		ac->st.denied_nopool++;
+		ac->grp->st.denied_nopool++;
+		a->total.denied_nopool++;
+	}
+	ms__event(a->sim, MS_EV_DENY_NOMEM, ac->tid, bytes,
+		  heap ? heap->id : MS_HEAP_ID_NONE);
+	return -ENOMEM;
+}
+
+/* The kernel's own allocation: uncharged, from the system heap. */
+static int kernel_alloc(struct ms__alloc *a, size_t size, unsigned kind,
+			void **out)
+{
+	void *p = ms__heap_alloc(a->sys, size, MS_TID_NONE, (uint8_t)kind);
+
+	if (!p) {
+		ms__event(a->sim, MS_EV_DENY_NOMEM, MS_TID_NONE,
+			  ms_heap_footprint(size), a->sys->id);
+		return -ENOMEM;
+	}
+	ms__event(a->sim, MS_EV_ALLOC, MS_TID_NONE, ms__heap_chunk_bytes(p),
+		  a->sys->id);
+	*out = p;
+	return 0;
+}
+
+int ms__kalloc(struct ms_sim *sim, struct ms_thread *requester, size_t size,
+	       unsigned kind, void **out)
+{
+	struct ms__alloc *a = ms__alloc_state(sim);
+	struct ms__acct *ac;
+	struct ms_heap *heap;
+	int ret;
+
+	ms__clock_advance(sim, MS__COST_ALLOC + MS__COST_QUOTA);
+	if (!requester)
+		return kernel_alloc(a, size, kind, out);
+	ac = ms__thread_sub(requester, MS__SUB_ALLOC);
+	count_request(a, ac);
+	ret = try_alloc(a, ac, size, kind, &heap, out);
+	if (G_LIKELY(ret == 0))
+		return 0;
+	if (ret == HEAP_FULL)
+		return deny(a, ac, size, -ENOMEM, heap);
+	return deny(a, ac, size, ret, NULL);
+}
+
+int ms__kalloc_wait(struct ms_sim *sim, struct ms_thread *requester,
+		    size_t size, unsigned kind, int64_t timeout, void **out)
+{
+	struct ms__alloc *a = ms__alloc_state(sim);
+	uint64_t deadline = 0;
+	struct ms__acct *ac;
+	struct ms_heap *heap;
+	int ret;
+
+	if (!requester || timeout == MS_NO_WAIT || ms__current(sim) != requester)
+		return ms__kalloc(sim, requester, size, kind, out);
+	if (timeout > 0)
+		deadline = ms_sim_now(sim) + (uint64_t)timeout;
+	ms__clock_advance(sim, MS__COST_ALLOC + MS__COST_QUOTA);
+	ac = ms__thread_sub(requester, MS__SUB_ALLOC);
+	count_request(a, ac);
+	for (;;) {
+		int64_t left = MS_FOREVER;
+
+		ret = try_alloc(a, ac, size, kind, &heap, out);
+		if (ret == 0)
+			return 0;
+		if (ret != HEAP_FULL)
+			return deny(a, ac, size, ret, NULL);
+		/* A request the whole heap could not hold never waits. */
+		if (ms_heap_footprint(size) == 0 ||
+		    ms_heap_footprint(size) > (size_t)heap->end * MS__HEAP_UNIT)
+			return deny(a, ac, size, -ENOMEM, heap);
+		if (timeout > 0) {
+			uint64_t now = ms_sim_now(sim);
+
+			if (now >= deadline)
+				break;
+			left = (int64_t)(deadline - now);
+		}
+		/* Every free of this heap wakes us; retry whatever the reason
+		 * (k_heap_alloc does the same). */
+		if (ms__wait(sim, &heap->waiters, left) == -EAGAIN)
+			break;
+		ms__clock_advance(sim, MS__COST_ALLOC + MS__COST_QUOTA);
+	}
+	deny(a, ac, size, -ENOMEM, heap);
+	return -EAGAIN;
+}
+
+/* Credit a charge back to its requester and the requester's group. */
+static void credit(struct ms__alloc *a, ms_tid tid, size_t bytes,
+		   unsigned kind, struct ms_heap *h)
+{
+	struct ms__acct *ac = tid < a->accts->len ?
+		g_ptr_array_index(a->accts, tid) : NULL;
+
+	if (G_UNLIKELY(!ac)) {
+		ms__log_warn("heap %u: charge of tid %u has no record",
+			     h->id, tid);
+		return;
+	}
+	ac->st.freed++;
+	ac->st.bytes_held -= bytes;
+	ac->st.count_held--;
+	ac->grp->st.freed++;
+	ac->grp->st.bytes_held -= bytes;
+	ac->grp->st.count_held--;
+	a->total.freed++;
+	a->total.bytes_held -= bytes;
+	a->total.count_held--;
+	h->charged--;
+	a->outstanding--;
+	if (a->ops->uncharge) {
+		struct ms_charge c;
+
+		fill_charge(a, ac, bytes, kind, &c);
+		c.heap = h;
+		a->ops->uncharge(a->state, &c);
+	}
+	ms__acct_unref(a, ac);
+}
+
+static const char *check_text(enum ms__heap_check chk)
+{
+	switch (chk) {
+	case MS__HEAP_DOUBLE_FREE: return "double free";
+	case MS__HEAP_CORRUPT: return "corrupted chunk header";
+	case MS__HEAP_NOT_CHUNK: return "not a chunk";
+	default: return "ok";
+	}
+}
+
+static int release(struct ms__alloc *a, struct ms_heap *h, void *p)
+{
+	struct ms_thread *cur = ms__current(a->sim);
+	struct ms__chunk_hdr *hd = ms__heap_hdr_of(p);
+	enum ms__heap_check chk;
+	size_t bytes;
+	ms_tid tid;
+	unsigned kind;
+
+	/* Read before the release: coalescing may reuse the header. */
+	tid = hd->tag;
+	kind = hd->kind;
+	bytes = ms__heap_chunk_bytes(p);
+	chk = ms__heap_release(h, p);
+	if (G_UNLIKELY(chk != MS__HEAP_OK)) {
+		ms__log_warn("heap %u (%s): free refused at offset %zu: %s",
+			     h->id, h->name,
+			     (size_t)((uint8_t *)p - h->base), check_text(chk));
+		return chk == MS__HEAP_DOUBLE_FREE ? -EALREADY :
+		       chk == MS__HEAP_CORRUPT ? -EFAULT : -EINVAL;
+	}
+	if (tid != MS_TID_NONE)
+		credit(a, tid, bytes, kind, h);
+	ms__event(a->sim, MS_EV_FREE, cur ? ms__thread_tid(cur) : MS_TID_NONE,
+		  bytes, tid);
+	if (!ms__waitq_empty(&h->waiters))
+		ms__wake_all(a->sim, &h->waiters, 0);
+	return 0;
+}
+
+void ms__kfree(struct ms_sim *sim, void *p)
+{
+	struct ms__alloc *a = ms__alloc_state(sim);
+	struct ms_heap *h;
+	uint16_t id;
+
+	if (!p)
+		return;
+	ms__clock_advance(sim, MS__COST_ALLOC);
+	/* Kernel callers pass chunks they got from ms__kalloc: trust the id
+	 * in the header to find the heap, but check it holds p. */
+	id = ms__heap_hdr_of(p)->heap_id;
+	h = id < a->heaps->len ? g_ptr_array_index(a->heaps, id) : NULL;
+	if (G_UNLIKELY(!h || !ms__heap_contains(h, p))) {
+		h = ms__heap_find(a, p);
+		if (!h) {
+			ms__log_warn("kfree of a pointer outside every heap");
+			return;
+		}
+	}
+	release(a, h, p);
+}
+
+ms_tid ms__kalloc_owner(const void *p)
+{
+	return ms__heap_hdr_of(p)->tag;
+}
+
+size_t ms__kalloc_bytes(const void *p)
+{
+	return ms__heap_chunk_bytes(p);
+}
+
+ms_tid ms_heap_block_owner(const void *p)
+{
+	return p ? ms__heap_hdr_of(p)->tag : MS_TID_NONE;
+}
+
+/* ---- public allocation: one kernel entry each ------------------------ */
+
+struct pub_call {
+	size_t size;
+	int64_t timeout;
+	void **out;
+	void *p;
+};
+
+static int pub_alloc(struct ms_sim *sim, void *arg)
+{
+	struct pub_call *pc = arg;
+
+	return ms__kalloc_wait(sim, ms__current(sim), pc->size, MS_ALLOC_OTHER,
+			       pc->timeout, pc->out);
+}
+
+static int pub_free(struct ms_sim *sim, void *arg)
+{
+	struct ms__alloc *a = ms__alloc_state(sim);
+	struct pub_call *pc = arg;
+	struct ms_heap *h = ms__heap_find(a, pc->p);
+
+	if (!h)
+		return -EINVAL;
+	ms__clock_advance(sim, MS__COST_ALLOC);
+	return release(a, h, pc->p);
+}
+
+static int pub_enter(struct ms_sim *sim, int (*fn)(struct ms_sim *, void *),
+		     struct pub_call *pc)
+{
+	struct ms_thread *t = ms__current(sim);
+	int ret;
+
+	ms__kernel_enter(sim, t && ms__thread_is_user(t) ?
+			 MS__COST_SYSCALL : MS__COST_KERNEL_ENTRY);
+	ret = ms__call_privileged(sim, fn, pc);
+	ms__kernel_exit(sim);
+	return ret;
+}
+
+int ms_heap_alloc_wait(struct ms_sim *sim, size_t size, int64_t timeout,
+		       void **out)
+{
+	struct pub_call pc = { .size = size, .timeout = timeout, .out = out };
+
+	if (!sim || !size || !out)
+		return -EINVAL;
+	return pub_enter(sim, pub_alloc, &pc);
+}
+
+int ms_heap_alloc(struct ms_sim *sim, size_t size, void **out)
+{
+	return ms_heap_alloc_wait(sim, size, MS_NO_WAIT, out);
+}
+
+int ms_heap_free(struct ms_sim *sim, void *p)
+{
+	struct pub_call pc = { .p = p };
+
+	if (!sim)
+		return -EINVAL;
+	if (!p)
+		return 0;
+	return pub_enter(sim, pub_free, &pc);
+}
+
+int ms_heap_alloc_raw(struct ms_heap *heap, size_t size, void **out)
+{
+	void *p;
+
+	if (!heap || !size || !out)
+		return -EINVAL;
+	p = ms__heap_alloc(heap, size, MS_TID_NONE, MS_ALLOC_OTHER);
+	if (!p)
+		return -ENOMEM;
+	*out = p;
+	return 0;
+}
+
+/* ---- the subsystem ------------------------------------------------------- */
+
+static int alloc_init(struct ms_sim *sim)
+{
+	struct ms__alloc *a = calloc(1, sizeof(*a));
+	int ret;
+
+	if (!a)
+		return -ENOMEM;
+	a->sim = sim;
+	a->heaps = g_ptr_array_new();
+	ms__sim_sub_set(sim, MS__SUB_ALLOC, a);
+	ret = heap_new(a, "system", ms_sim_config(sim)->heap_size, &a->sys);
+	if (ret)
+		goto fail;
+	ret = ms__quota_init(a);
+	if (ret)
+		goto fail;
+	return 0;
+fail:
+	ms__quota_fini(a);
+	if (a->sys)
+		heap_free(a, a->sys);
+	g_ptr_array_free(a->heaps, TRUE);
+	free(a);
+	ms__sim_sub_set(sim, MS__SUB_ALLOC, NULL);
+	return ret;
+}
+
+static void alloc_fini(struct ms_sim *sim)
+{
+	struct ms__alloc *a = ms__alloc_state(sim);
+
+	if (!a)
+		return;
+	ms__quota_fini(a);
+	for (guint i = 0; i < a->heaps->len; i++) {
+		struct ms_heap *h = g_ptr_array_index(a->heaps, i);
+
+		if (h)
+			heap_free(a, h);
+	}
+	g_ptr_array_free(a->heaps, TRUE);
+	free(a);
+	ms__sim_sub_set(sim, MS__SUB_ALLOC, NULL);
+}
+
+static int alloc_thread_new(struct ms_sim *sim, struct ms_thread *parent,
+			    struct ms_thread *child)
+{
+	return ms__acct_thread_new(ms__alloc_state(sim), parent, child);
+}
+
+static void alloc_thread_gone(struct ms_sim *sim, struct ms_thread *t)
+{
+	ms__acct_thread_gone(ms__alloc_state(sim), t);
+}
+
+const struct ms__subsys ms__alloc_subsys = {
+	.name = "alloc",
+	.init = alloc_init,
+	.fini = alloc_fini,
+	.thread_new = alloc_thread_new,
+	.thread_gone = alloc_thread_gone,
+};

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private to src/alloc: the subsystem's state on a sim, the accounting
+ * records, and the glue between heap.c, quota.c, policies.c and alloc.c.
+ */
+#ifndef MS_ALLOC_PRIV_H
+#define MS_ALLOC_PRIV_H
+
+#include <glib.h>
+
+#include <memsim/heap.h>
+#include <memsim/quota.h>
+
+#include "alloc/alloc.h"
+#include "alloc/heap_priv.h"
+
+#define MS__QUOTA_NAME_MAX 32
+
+/* A group's record: lives as long as the sim (groups are few). */
+struct ms__gacct {
+	uint32_t id;
+	struct ms_quota_stats st;	/* st.limit valid iff limit_explicit */
+};
+
+/*
+ * A thread's accounting record. One reference while the thread lives and
+ * one per outstanding charge, so that a free after the thread died still
+ * finds whom to credit. When the last reference goes, the counters are
+ * kept in the retired table and the record is freed.
+ */
+struct ms__acct {
+	ms_tid tid;
+	uint32_t refs;
+	struct ms_thread *thread;	/* NULL once the thread is gone */
+	struct ms__gacct *grp;		/* the group its charges count in */
+	struct ms_heap *pool;		/* assigned pool (live threads only) */
+	struct ms_quota_stats st;	/* st.limit valid iff limit_explicit */
+};
+
+struct ms__alloc {
+	struct ms_sim *sim;
+	GPtrArray *heaps;		/* struct ms_heap *, index = id */
+	struct ms_heap *sys;
+
+	/* quota */
+	GPtrArray *policies;		/* const struct ms_quota_ops * */
+	const struct ms_quota_ops *ops;	/* the active policy */
+	void *state;
+	uint64_t default_limit;
+	GPtrArray *accts;		/* struct ms__acct *, index = tid */
+	GHashTable *retired;		/* tid -> struct ms_quota_stats * */
+	GHashTable *groups;		/* id -> struct ms__gacct * */
+	struct ms_quota_stats total;
+	uint64_t outstanding;		/* charged allocations live */
+};
+
+static inline struct ms__alloc *ms__alloc_state(const struct ms_sim *sim)
+{
+	return ms__sim_sub(sim, MS__SUB_ALLOC);
+}
+
+/* quota.c */
+int ms__quota_init(struct ms__alloc *a);
+void ms__quota_fini(struct ms__alloc *a);
+struct ms__gacct *ms__gacct_get(struct ms__alloc *a, uint32_t group);
+int ms__acct_thread_new(struct ms__alloc *a, struct ms_thread *parent,
+			struct ms_thread *child);
+void ms__acct_thread_gone(struct ms__alloc *a, struct ms_thread *t);
+void ms__acct_unref(struct ms__alloc *a, struct ms__acct *ac);
+
+static inline uint64_t ms__acct_limit(const struct ms__alloc *a,
+				      const struct ms_quota_stats *st)
+{
+	return st->limit_explicit ? st->limit : a->default_limit;
+}
+
+/* policies.c */
+extern const struct ms_quota_ops ms__quota_unlimited;
+extern const struct ms_quota_ops ms__quota_count;
+extern const struct ms_quota_ops ms__quota_bytes;
+extern const struct ms_quota_ops ms__quota_process;
+extern const struct ms_quota_ops ms__quota_pool;
+
+/* alloc.c */
+struct ms_heap *ms__heap_find(struct ms__alloc *a, const void *p);
+
+#endif

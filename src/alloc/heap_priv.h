@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The kernel heap allocator: private to src/alloc.
+ *
+ * Layout
+ * ------
+ * A heap manages one arena of host memory, a whole number of 8-byte
+ * "units". Memory is cut into chunks laid end to end from unit 0; every
+ * chunk is a whole number of units and begins with a 16-byte header:
+ *
+ *     word 0  u32  size_used   chunk size in units << 1, bit 0 = in use
+ *     word 1  u32  left_size   size in units of the chunk just below (0 for
+ *                              the first chunk)
+ *     word 2  u32  tag         for the owner of a used chunk; the kernel
+ *                              layer stores the requesting thread's tid
+ *     word 3  u16  heap_id     which heap the chunk belongs to
+ *             u8   kind        enum ms_alloc_kind of the allocation
+ *             u8   magic       MAGIC_USED or MAGIC_FREE
+ *
+ * The first 8 bytes are Zephyr's sys_heap chunk header for big heaps (size
+ * and used bit, left neighbour's size). The second 8 bytes are memsim's: a
+ * kernel that accounts allocations to threads must find the requester from
+ * the pointer alone when someone else frees it, and it must know which heap
+ * (system or pool) to give the memory back to. The magic byte lets a free
+ * tell a live header from a stale or overwritten one.
+ *
+ * The caller's memory starts right after the header, so it is 8-byte
+ * aligned. A free chunk keeps two more u32 in its body: the unit offsets of
+ * the next and previous free chunks of its bucket (a circular doubly linked
+ * list). Hence the smallest chunk is 3 units (24 bytes).
+ *
+ * The last 2 units of the arena hold an "end" header marked used with size
+ * 2, so that the last real chunk always has a right neighbour and never
+ * coalesces past the end. Those 16 bytes are not part of the capacity.
+ *
+ * Per-allocation overhead: a request of n bytes takes a chunk of
+ * max(3, 2 + ceil(n / 8)) units: 16 bytes of header plus n rounded up to a
+ * multiple of 8 (at least 8). ms_heap_footprint() computes it; that figure,
+ * not n, is what the quota policies charge, because it is what the heap
+ * loses.
+ *
+ * Free lists
+ * ----------
+ * Free chunks sit in buckets by size: bucket b holds chunks of 2^b to
+ * 2^(b+1)-1 units. A bit per bucket says whether it is non-empty. A request
+ * of s units first looks at a few chunks of bucket floor(log2 s) (some of
+ * them may be big enough), then takes the first chunk of the lowest
+ * non-empty bucket above it, which is always big enough. The chunk found is
+ * split if the rest can stand as a chunk of its own; a freed chunk merges
+ * with a free left and a free right neighbour at once.
+ *
+ * Invariants: no two free chunks are adjacent; every chunk's left_size
+ * equals the size of the chunk below it; free_units + used_units equals the
+ * capacity; a chunk is in exactly one bucket iff it is free.
+ *
+ * Detection: a free checks that the header carries MAGIC_USED and the used
+ * bit (otherwise it is a double free or not a chunk at all) and that both
+ * neighbours agree with it on the sizes (otherwise something overwrote a
+ * header: a corrupted neighbour). Either is refused and counted; the heap
+ * is left as it was, and the host does not crash.
+ */
+#ifndef MS_ALLOC_HEAP_PRIV_H
+#define MS_ALLOC_HEAP_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <memsim/heap.h>
+
+#include "sched/sched.h"
+
+#define MS__HEAP_UNIT 8u
+#define MS__HEAP_HDR_UNITS 2u
+#define MS__HEAP_HDR_BYTES (MS__HEAP_HDR_UNITS * MS__HEAP_UNIT)
+#define MS__HEAP_MIN_UNITS 3u
+#define MS__HEAP_NBUCKETS 32
+/* A bucket is searched this many chunks deep before moving up (Zephyr
+ * uses CONFIG_SYS_HEAP_ALLOC_LOOPS, 3 by default). */
+#define MS__HEAP_BUCKET_TRIES 3
+
+#define MS__HEAP_MAGIC_USED 0xa5
+#define MS__HEAP_MAGIC_FREE 0x5a
+
+#define MS__HEAP_NAME_MAX 32
+
+struct ms__chunk_hdr {
+	uint32_t size_used;
+	uint32_t left_size;
+	uint32_t tag;
+	uint16_t heap_id;
+	uint8_t kind;
+	uint8_t magic;
+};
+_Static_assert(sizeof(struct ms__chunk_hdr) == MS__HEAP_HDR_BYTES,
+	       "chunk header is two units");
+
+/* What a free found wrong. */
+enum ms__heap_check {
+	MS__HEAP_OK = 0,
+	MS__HEAP_NOT_CHUNK,	/* outside the arena, misaligned */
+	MS__HEAP_DOUBLE_FREE,	/* header says free */
+	MS__HEAP_CORRUPT,	/* header or a neighbour's is inconsistent */
+};
+
+struct ms_heap {
+	char name[MS__HEAP_NAME_MAX];
+	uint16_t id;
+	bool is_system;
+
+	uint8_t *base;		/* the arena, 8-byte aligned */
+	uint32_t units;		/* arena size in units, end header included */
+	uint32_t end;		/* unit offset of the end header */
+	uint32_t bucket_bits;	/* bit b: buckets[b] not empty */
+	uint32_t buckets[MS__HEAP_NBUCKETS];	/* head chunk of each list */
+
+	/* statistics, in units where they are sizes */
+	uint32_t free_units;
+	uint32_t used_units;
+	uint32_t max_used_units;
+	uint32_t used_chunks;
+	uint32_t free_chunks;
+	uint64_t allocs;
+	uint64_t frees;
+	uint64_t failures;
+	uint64_t double_frees;
+	uint64_t corruptions;
+
+	/* kept by src/alloc/alloc.c */
+	struct ms__waitq waiters;	/* ms__kalloc_wait sleepers */
+	uint32_t assigned;		/* live threads that have it as pool */
+	uint32_t charged;		/* outstanding charged allocations */
+};
+
+static inline struct ms__chunk_hdr *ms__heap_hdr(const struct ms_heap *h,
+						 uint32_t c)
+{
+	return (struct ms__chunk_hdr *)(h->base + (size_t)c * MS__HEAP_UNIT);
+}
+
+static inline struct ms__chunk_hdr *ms__heap_hdr_of(const void *p)
+{
+	return (struct ms__chunk_hdr *)((uint8_t *)p - MS__HEAP_HDR_BYTES);
+}
+
+/* Units a request of size bytes takes (0 if it can never fit a u32). */
+static inline uint32_t ms__heap_units_for(size_t size)
+{
+	size_t u;
+
+	if (size > ((size_t)UINT32_MAX >> 2) * MS__HEAP_UNIT)
+		return 0;
+	u = MS__HEAP_HDR_UNITS + (size + MS__HEAP_UNIT - 1) / MS__HEAP_UNIT;
+	return u < MS__HEAP_MIN_UNITS ? MS__HEAP_MIN_UNITS : (uint32_t)u;
+}
+
+/*
+ * Set up h over [mem, mem + size) (mem 8-byte aligned). The rest of h (name,
+ * id, waiters) is the caller's.
+ * @retval -EINVAL size too small (< 64 bytes) or too large (>= 16 GiB)
+ */
+int ms__heap_init(struct ms_heap *h, void *mem, size_t size);
+
+/* A chunk for size bytes with the given tag/kind, or NULL (counted). */
+void *ms__heap_alloc(struct ms_heap *h, size_t size, uint32_t tag,
+		     uint8_t kind);
+
+/* Check the chunk at p without changing anything. */
+enum ms__heap_check ms__heap_check(struct ms_heap *h, const void *p);
+
+/* Give p back: checks first; on a failed check nothing changes (counted). */
+enum ms__heap_check ms__heap_release(struct ms_heap *h, void *p);
+
+/* Bytes the chunk at p takes (header included); p must be a live chunk. */
+static inline size_t ms__heap_chunk_bytes(const void *p)
+{
+	return (size_t)(ms__heap_hdr_of(p)->size_used >> 1) * MS__HEAP_UNIT;
+}
+
+bool ms__heap_contains(const struct ms_heap *h, const void *p);
+
+void ms__heap_get_stats(const struct ms_heap *h, struct ms_heap_stats *out);
+
+/* Walk every chunk and check the invariants; the number of violations. */
+unsigned ms__heap_verify(const struct ms_heap *h);
+
+#endif

@@ -1,0 +1,392 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Quota policies: the registry of ops tables on a sim, the active policy,
+ * and the accounting records of threads and groups.
+ *
+ * What it models: a kernel that remembers, for every heap allocation it
+ * made for a thread, whom to credit when it is freed, and that keeps the
+ * per-thread and per-group figures a quota policy decides on.
+ *
+ * Invariants: a thread's record is referenced once by the live thread and
+ * once per outstanding charge (alloc.c takes and drops those), and lives
+ * exactly that long; its counters then move to the retired table, so
+ * reports can read them after the thread is gone. Group records live as
+ * long as the sim. Policy names are compared only when a policy is
+ * registered or selected, never per request.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc/alloc_priv.h"
+
+struct ms__gacct *ms__gacct_get(struct ms__alloc *a, uint32_t group)
+{
+	struct ms__gacct *g = g_hash_table_lookup(a->groups,
+						  GUINT_TO_POINTER(group));
+
+	if (g)
+		return g;
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return NULL;
+	g->id = group;
+	g->st.group = group;
+	g->st.pool = MS_HEAP_ID_NONE;
+	g_hash_table_insert(a->groups, GUINT_TO_POINTER(group), g);
+	return g;
+}
+
+static void retire(struct ms__alloc *a, struct ms__acct *ac)
+{
+	struct ms_quota_stats *st = g_memdup2(&ac->st, sizeof(ac->st));
+
+	st->alive = false;
+	g_hash_table_replace(a->retired, GUINT_TO_POINTER(ac->tid), st);
+	g_ptr_array_index(a->accts, ac->tid) = NULL;
+	free(ac);
+}
+
+void ms__acct_unref(struct ms__alloc *a, struct ms__acct *ac)
+{
+	if (--ac->refs == 0)
+		retire(a, ac);
+}
+
+static void pool_set(struct ms__acct *ac, struct ms_heap *pool)
+{
+	if (ac->pool)
+		ac->pool->assigned--;
+	ac->pool = pool;
+	if (pool)
+		pool->assigned++;
+	ac->st.pool = pool ? pool->id : MS_HEAP_ID_NONE;
+}
+
+int ms__acct_thread_new(struct ms__alloc *a, struct ms_thread *parent,
+			struct ms_thread *child)
+{
+	struct ms__acct *ac = calloc(1, sizeof(*ac));
+	ms_tid tid = ms__thread_tid(child);
+
+	if (!ac)
+		return -ENOMEM;
+	ac->grp = ms__gacct_get(a, ms__thread_group(child));
+	if (!ac->grp) {
+		free(ac);
+		return -ENOMEM;
+	}
+	ac->tid = tid;
+	ac->refs = 1;
+	ac->thread = child;
+	ac->st.group = ac->grp->id;
+	ac->st.alive = true;
+	ac->st.pool = MS_HEAP_ID_NONE;
+	if (parent) {
+		struct ms__acct *pa = ms__thread_sub(parent, MS__SUB_ALLOC);
+
+		/* Children inherit the pool (k_thread_heap_assign semantics
+		 * of z_thread_malloc for threads created by a pooled one). */
+		if (pa)
+			pool_set(ac, pa->pool);
+	}
+	if (a->accts->len <= tid)
+		g_ptr_array_set_size(a->accts, (guint)tid + 1);
+	g_ptr_array_index(a->accts, tid) = ac;
+	ms__thread_sub_set(child, MS__SUB_ALLOC, ac);
+	if (a->ops->thread_created)
+		a->ops->thread_created(a->state, parent ? ms__thread_tid(parent) :
+				       MS_TID_NONE, tid);
+	return 0;
+}
+
+void ms__acct_thread_gone(struct ms__alloc *a, struct ms_thread *t)
+{
+	struct ms__acct *ac = ms__thread_sub(t, MS__SUB_ALLOC);
+
+	if (!ac)
+		return;
+	ms__thread_sub_set(t, MS__SUB_ALLOC, NULL);
+	/* A pool is held by live threads only; the id stays in the stats. */
+	if (ac->pool)
+		ac->pool->assigned--;
+	ac->pool = NULL;
+	ac->thread = NULL;
+	ac->st.alive = false;
+	ms__acct_unref(a, ac);
+}
+
+/* ---- the registry and the active policy ------------------------------ */
+
+static const struct ms_quota_ops *policy_find(struct ms__alloc *a,
+					      const char *name)
+{
+	for (guint i = 0; i < a->policies->len; i++) {
+		const struct ms_quota_ops *o = g_ptr_array_index(a->policies, i);
+
+		if (strcmp(o->name, name) == 0)
+			return o;
+	}
+	return NULL;
+}
+
+static void policy_stop(struct ms__alloc *a)
+{
+	if (a->ops && a->ops->fini)
+		a->ops->fini(a->state);
+	free(a->state);
+	a->state = NULL;
+	a->ops = NULL;
+}
+
+static int policy_start(struct ms__alloc *a, const struct ms_quota_ops *ops,
+			const struct ms_quota_params *params)
+{
+	struct ms_quota_params p = { 0 };
+	void *state = NULL;
+	int ret;
+
+	if (params)
+		p = *params;
+	if (!p.limit)
+		p.limit = ops->default_limit;
+	if (ops->state_size) {
+		state = calloc(1, ops->state_size);
+		if (!state)
+			return -ENOMEM;
+	}
+	if (ops->init) {
+		ret = ops->init(state, &p);
+		if (ret) {
+			free(state);
+			return ret;
+		}
+	}
+	policy_stop(a);
+	a->ops = ops;
+	a->state = state;
+	a->default_limit = p.limit;
+	return 0;
+}
+
+int ms__quota_init(struct ms__alloc *a)
+{
+	static const struct ms_quota_ops *const builtin[] = {
+		&ms__quota_unlimited, &ms__quota_count, &ms__quota_bytes,
+		&ms__quota_process, &ms__quota_pool,
+	};
+
+	a->policies = g_ptr_array_new();
+	a->accts = g_ptr_array_new();
+	a->retired = g_hash_table_new_full(g_direct_hash, g_direct_equal,
+					   NULL, g_free);
+	a->groups = g_hash_table_new_full(g_direct_hash, g_direct_equal,
+					  NULL, free);
+	for (size_t i = 0; i < G_N_ELEMENTS(builtin); i++)
+		g_ptr_array_add(a->policies, (void *)builtin[i]);
+	return policy_start(a, &ms__quota_unlimited, NULL);
+}
+
+void ms__quota_fini(struct ms__alloc *a)
+{
+	if (!a->policies)
+		return;
+	policy_stop(a);
+	/* Records still referenced by charges nobody freed: the sim is going
+	 * away with them (the heaps go right after). */
+	for (guint i = 0; i < a->accts->len; i++)
+		free(g_ptr_array_index(a->accts, i));
+	g_ptr_array_free(a->accts, TRUE);
+	g_hash_table_destroy(a->retired);
+	g_hash_table_destroy(a->groups);
+	g_ptr_array_free(a->policies, TRUE);
+	a->policies = NULL;
+}
+
+static bool caller_is_user(struct ms_sim *sim)
+{
+	struct ms_thread *t = ms__current(sim);
+
+	return t && ms__thread_is_user(t);
+}
+
+int ms_quota_register(struct ms_sim *sim, const struct ms_quota_ops *ops)
+{
+	struct ms__alloc *a = ms__alloc_state(sim);
+
+	if (!ops || !ops->name || !ops->charge || !*ops->name ||
+	    strlen(ops->name) >= MS__QUOTA_NAME_MAX)
+		return -EINVAL;
+	if (policy_find(a, ops->name))
+		return -EEXIST;
+	g_ptr_array_add(a->policies, (void *)ops);
+	return 0;
+}
+
+size_t ms_quota_policy_count(struct ms_sim *sim)
+{
+	return ms__alloc_state(sim)->policies->len;
+}
+
+const struct ms_quota_ops *ms_quota_policy_at(struct ms_sim *sim, size_t i)
+{
+	struct ms__alloc *a = ms__alloc_state(sim);
+
+	return i < a->policies->len ? g_ptr_array_index(a->policies, i) : NULL;
+}
+
+int ms_quota_policy_set(struct ms_sim *sim, const char *name,
+			const struct ms_quota_params *params)
+{
+	struct ms__alloc *a = ms__alloc_state(sim);
+	const struct ms_quota_ops *ops;
+
+	if (!name || !(ops = policy_find(a, name)))
+		return -ENOENT;
+	if (caller_is_user(sim))
+		return -EPERM;
+	if (ops != a->ops && a->outstanding && a->ops->uncharge)
+		return -EBUSY;
+	return policy_start(a, ops, params);
+}
+
+const char *ms_quota_policy_name(struct ms_sim *sim)
+{
+	return ms__alloc_state(sim)->ops->name;
+}
+
+/* ---- supervisor controls ----------------------------------------------- */
+
+static int live_acct(struct ms_sim *sim, ms_tid tid, struct ms__acct **out)
+{
+	struct ms_thread *t;
+
+	if (caller_is_user(sim))
+		return -EPERM;
+	t = ms__thread_lookup(sim, tid);
+	if (!t || ms__thread_is_dead(t) || !ms__thread_sub(t, MS__SUB_ALLOC))
+		return -ENOENT;
+	*out = ms__thread_sub(t, MS__SUB_ALLOC);
+	return 0;
+}
+
+int ms_quota_thread_limit_set(struct ms_sim *sim, ms_tid tid, uint64_t limit)
+{
+	struct ms__acct *ac;
+	int ret = live_acct(sim, tid, &ac);
+
+	if (ret)
+		return ret;
+	ac->st.limit = limit;
+	ac->st.limit_explicit = true;
+	return 0;
+}
+
+int ms_quota_thread_limit_reset(struct ms_sim *sim, ms_tid tid)
+{
+	struct ms__acct *ac;
+	int ret = live_acct(sim, tid, &ac);
+
+	if (ret)
+		return ret;
+	ac->st.limit = 0;
+	ac->st.limit_explicit = false;
+	return 0;
+}
+
+int ms_quota_group_limit_set(struct ms_sim *sim, uint32_t group,
+			     uint64_t limit)
+{
+	struct ms__gacct *g;
+
+	if (caller_is_user(sim))
+		return -EPERM;
+	g = ms__gacct_get(ms__alloc_state(sim), group);
+	if (!g)
+		return -ENOMEM;
+	g->st.limit = limit;
+	g->st.limit_explicit = true;
+	return 0;
+}
+
+int ms_quota_group_limit_reset(struct ms_sim *sim, uint32_t group)
+{
+	struct ms__gacct *g;
+
+	if (caller_is_user(sim))
+		return -EPERM;
+	g = ms__gacct_get(ms__alloc_state(sim), group);
+	if (!g)
+		return -ENOMEM;
+	g->st.limit = 0;
+	g->st.limit_explicit = false;
+	return 0;
+}
+
+int ms_thread_heap_assign(struct ms_sim *sim, ms_tid tid, struct ms_heap *heap)
+{
+	struct ms__acct *ac;
+	int ret = live_acct(sim, tid, &ac);
+
+	if (ret)
+		return ret;
+	pool_set(ac, heap);
+	return 0;
+}
+
+/* ---- reading the counters ---------------------------------------------- */
+
+int ms_quota_thread_stats(struct ms_sim *sim, ms_tid tid,
+			  struct ms_quota_stats *out)
+{
+	struct ms__alloc *a = ms__alloc_state(sim);
+	struct ms__acct *ac = tid < a->accts->len ?
+		g_ptr_array_index(a->accts, tid) : NULL;
+	const struct ms_quota_stats *st;
+
+	if (!out)
+		return -EINVAL;
+	if (ac)
+		st = &ac->st;
+	else if (!(st = g_hash_table_lookup(a->retired, GUINT_TO_POINTER(tid))))
+		return -ENOENT;
+	*out = *st;
+	if (ac && ac->thread)
+		out->group = ms__thread_group(ac->thread);
+	out->limit = ms__acct_limit(a, st);
+	return 0;
+}
+
+int ms_quota_group_stats(struct ms_sim *sim, uint32_t group,
+			 struct ms_quota_stats *out)
+{
+	struct ms__alloc *a = ms__alloc_state(sim);
+	struct ms__gacct *g = g_hash_table_lookup(a->groups,
+						  GUINT_TO_POINTER(group));
+
+	if (!out)
+		return -EINVAL;
+	if (g) {
+		*out = g->st;
+	} else {
+		memset(out, 0, sizeof(*out));
+		out->group = group;
+		out->pool = MS_HEAP_ID_NONE;
+	}
+	out->limit = ms__acct_limit(a, out);
+	out->alive = false;
+	return 0;
+}
+
+int ms_quota_total_stats(struct ms_sim *sim, struct ms_quota_stats *out)
+{
+	struct ms__alloc *a = ms__alloc_state(sim);
+
+	if (!out)
+		return -EINVAL;
+	*out = a->total;
+	out->group = 0;
+	out->pool = MS_HEAP_ID_NONE;
+	out->limit = a->default_limit;
+	return 0;
+}
