@@ -259,8 +259,9 @@ enum ms__heap_check ms__heap_release(struct ms_heap *h, void *p)
 	if (!cused(h, r)) {
 		uint32_t rs = csize(h, r);
 
+		/* r's header stays behind inside c's body, marked free, as a
+		 * left-merged header does: a late free of it is a double free. */
 		list_remove(h, r);
-		ms__heap_hdr(h, r)->magic = 0;	/* now inside c's body */
 		sz += rs;
 		set_size(h, c, sz, false);
 		ms__heap_hdr(h, c + sz)->left_size = sz;
