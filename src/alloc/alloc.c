@@ -332,7 +332,7 @@ static int kernel_alloc(struct ms__alloc *a, size_t size, unsigned kind,
 			  ms_heap_footprint(size), a->sys->id);
 		return -ENOMEM;
 	}
-	ms__event(a->sim, MS_EV_ALLOC, MS_TID_NONE, ms__heap_chunk_bytes(p),
+	ms__event(a->sim, MS_EV_ALLOC, MS_TID_NONE, ms__heap_block_bytes(p),
 		  a->sys->id);
 	*out = p;
 	return 0;
@@ -458,8 +458,8 @@ static int release(struct ms__alloc *a, struct ms_heap *h, void *p)
 
 	/* Read before the release: coalescing may reuse the header. */
 	tid = hd->tag;
-	kind = hd->kind;
-	bytes = ms__heap_chunk_bytes(p);
+	kind = ms__heap_block_kind(p);
+	bytes = ms__heap_block_bytes(p);
 	chk = ms__heap_release(h, p);
 	if (G_UNLIKELY(chk != MS__HEAP_OK)) {
 		ms__log_warn("heap %u (%s): free refused at offset %zu: %s",
@@ -507,7 +507,7 @@ ms_tid ms__kalloc_owner(const void *p)
 
 size_t ms__kalloc_bytes(const void *p)
 {
-	return ms__heap_chunk_bytes(p);
+	return ms__heap_block_bytes(p);
 }
 
 ms_tid ms_heap_block_owner(const void *p)

@@ -178,7 +178,8 @@ void *ms__heap_alloc(struct ms_heap *h, size_t size, uint32_t tag,
 	set_size(h, c, have, true);
 	hd->tag = tag;
 	hd->heap_id = h->id;
-	hd->kind = kind;
+	hd->kind = (uint8_t)((kind & MS__HEAP_KIND_MASK) |
+			     (have - sz) << MS__HEAP_SLACK_SHIFT);
 	hd->magic = MS__HEAP_MAGIC_USED;
 	h->free_units -= have;
 	h->used_units += have;

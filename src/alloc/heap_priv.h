@@ -14,7 +14,8 @@
  *     word 2  u32  tag         for the owner of a used chunk; the kernel
  *                              layer stores the requesting thread's tid
  *     word 3  u16  heap_id     which heap the chunk belongs to
- *             u8   kind        enum ms_alloc_kind of the allocation
+ *             u8   kind        bits 0-5: enum ms_alloc_kind of the
+ *                              allocation; bits 6-7: slack units (below)
  *             u8   magic       MAGIC_USED or MAGIC_FREE
  *
  * The first 8 bytes are Zephyr's sys_heap chunk header for big heaps (size
@@ -37,7 +38,11 @@
  * max(3, 2 + ceil(n / 8)) units: 16 bytes of header plus n rounded up to a
  * multiple of 8 (at least 8). ms_heap_footprint() computes it; that figure,
  * not n, is what the quota policies charge, because it is what the heap
- * loses.
+ * loses. When the chunk found is bigger by 1 or 2 units, too little to
+ * stand as a free chunk, the allocation keeps them as "slack" (recorded in
+ * the kind byte): the heap counts the whole chunk as allocated, while the
+ * charge stays the footprint, so a free credits exactly what was charged
+ * and a quota never depends on where the heap happened to cut.
  *
  * Free lists
  * ----------
@@ -171,10 +176,28 @@ enum ms__heap_check ms__heap_check(struct ms_heap *h, const void *p);
 /* Give p back: checks first; on a failed check nothing changes (counted). */
 enum ms__heap_check ms__heap_release(struct ms_heap *h, void *p);
 
-/* Bytes the chunk at p takes (header included); p must be a live chunk. */
+#define MS__HEAP_KIND_MASK 0x3fu
+#define MS__HEAP_SLACK_SHIFT 6
+
+/* Bytes the chunk at p takes (header and slack included); p must be a
+ * live chunk. */
 static inline size_t ms__heap_chunk_bytes(const void *p)
 {
 	return (size_t)(ms__heap_hdr_of(p)->size_used >> 1) * MS__HEAP_UNIT;
+}
+
+/* The footprint of the request p was made for: the chunk less its slack. */
+static inline size_t ms__heap_block_bytes(const void *p)
+{
+	const struct ms__chunk_hdr *hd = ms__heap_hdr_of(p);
+
+	return (size_t)((hd->size_used >> 1) -
+			(hd->kind >> MS__HEAP_SLACK_SHIFT)) * MS__HEAP_UNIT;
+}
+
+static inline unsigned ms__heap_block_kind(const void *p)
+{
+	return ms__heap_hdr_of(p)->kind & MS__HEAP_KIND_MASK;
 }
 
 bool ms__heap_contains(const struct ms_heap *h, const void *p);
