@@ -34,6 +34,17 @@ int ms__thread_priority(const struct ms_thread *t);
 /* The user-accessible stack: [lo, lo + size). */
 void ms__thread_stack(const struct ms_thread *t, void **lo, size_t *size);
 
+/*
+ * Create a supervisor thread that belongs to the kernel itself (a system
+ * workqueue, say) from kernel code running on behalf of any thread, a user
+ * thread in a syscall included: no parent (group 0, as if the host created
+ * it), and no kernel entry or exit of its own (the caller is already inside
+ * one; the new thread may preempt at the caller's exit). Otherwise as
+ * ms_thread_create(); MS_THREAD_USER is refused with -EINVAL.
+ */
+int ms__kthread_create(struct ms_sim *sim, const struct ms_thread_attr *attr,
+		       ms_entry_fn entry, void *arg, ms_tid *out);
+
 /* Per-thread subsystem slots (see core.h). */
 void *ms__thread_sub(const struct ms_thread *t, enum ms__subsys_id id);
 void ms__thread_sub_set(struct ms_thread *t, enum ms__subsys_id id, void *p);

@@ -53,12 +53,16 @@ static void subsys_gone(struct ms_sim *sim, struct ms_thread *t, int upto)
 	}
 }
 
-int ms_thread_create(struct ms_sim *sim, const struct ms_thread_attr *attr,
-		     ms_entry_fn entry, void *arg, ms_tid *out)
+/*
+ * kernel: a thread of the kernel itself (ms__kthread_create), created by
+ * kernel code already inside a kernel entry: no parent, and no entry/exit.
+ */
+static int thread_create(struct ms_sim *sim, const struct ms_thread_attr *attr,
+			 ms_entry_fn entry, void *arg, ms_tid *out, bool kernel)
 {
 	struct ms__sched *s = S(sim);
 	const struct ms_config *cfg = ms_sim_config(sim);
-	struct ms_thread *parent = s->current;
+	struct ms_thread *parent = kernel ? NULL : s->current;
 	struct ms_thread_attr def;
 	struct ms_thread *t;
 	size_t size, guard;
@@ -157,6 +161,20 @@ out:
 	if (parent)
 		ms__kernel_exit(sim);
 	return ret;
+}
+
+int ms_thread_create(struct ms_sim *sim, const struct ms_thread_attr *attr,
+		     ms_entry_fn entry, void *arg, ms_tid *out)
+{
+	return thread_create(sim, attr, entry, arg, out, false);
+}
+
+int ms__kthread_create(struct ms_sim *sim, const struct ms_thread_attr *attr,
+		       ms_entry_fn entry, void *arg, ms_tid *out)
+{
+	if (attr && (attr->options & MS_THREAD_USER))
+		return -EINVAL;
+	return thread_create(sim, attr, entry, arg, out, true);
 }
 
 ms_tid ms_thread_self(struct ms_sim *sim)
