@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Actors: the entry function of every actor thread, which interprets its
+ * script step by step through the public API only (what a C program linking
+ * libmemsim could do, nothing more).
+ *
+ * Invariants: a step's outcome is counted before the next step starts, in
+ * the actor's own tally (ops, syscalls, refusals not seen by the heap);
+ * what the heap sees (requests, grants, denials, bytes) is counted by the
+ * run's event hook instead, so nothing is counted twice. A thread may die
+ * at any step (a fault); everything it allocated on the host side lives in
+ * its context, which the run owns and frees.
+ */
+#include <alloca.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <memsim/heap.h>
+#include <memsim/quota.h>
+#include <memsim/sim.h>
+#include <memsim/thread.h>
+
+#include "scenario/run.h"
+
+static const struct ms__actor *actor_of(const struct ms__tctx *t)
+{
+	return &g_array_index(t->run->sc->actors, struct ms__actor, t->actor);
+}
+
+static struct ms_scenario_counters *cnt(const struct ms__tctx *t)
+{
+	return &t->run->acc[t->actor].c;
+}
+
+static uint64_t draw_u(struct ms_sim *sim, const struct ms__val *v)
+{
+	int64_t x = ms__val_draw(sim, v);
+
+	return x < 0 ? 0 : (uint64_t)x;
+}
+
+/*
+ * Use the stack: depth frames of frame bytes each. Each frame is written
+ * from its top down, in steps smaller than a page, so a frame larger than
+ * the guard still hits the guard first (as -fstack-clash-protection
+ * probes do) instead of jumping over it into other memory.
+ */
+static __attribute__((noinline)) int recurse(uint64_t depth, size_t frame)
+{
+	volatile char *buf = alloca(frame);
+
+	for (size_t i = frame; i > 0; i -= i > 256 ? 256 : i)
+		buf[i - 1] = (char)depth;
+	buf[0] = (char)depth;
+	if (depth > 1)
+		return recurse(depth - 1, frame) + buf[0];
+	return buf[0];
+}
+
+/*
+ * Touch the calling thread's stack at offset from its lowest usable byte:
+ * below 0 is the guard under the stack (overflow), at or above the size the
+ * guard over it (underflow). Inside the stack a write stores back the byte
+ * it read, so that live frames are not damaged. Offsets beyond the guards
+ * are refused: they would reach host memory the sim does not own.
+ */
+static int touch_stack(struct ms_sim *sim, int64_t off, int access)
+{
+	struct ms_thread_info info;
+	volatile char *p;
+	int ret = ms_thread_info(sim, ms_thread_self(sim), &info);
+
+	if (ret)
+		return ret;
+	if (off < -(int64_t)info.guard_size ||
+	    off >= (int64_t)(info.stack_size + info.guard_size))
+		return -ERANGE;
+	p = (volatile char *)info.stack_base + off;
+	if (off >= 0 && off < (int64_t)info.stack_size) {
+		char v = *p;
+
+		if (access == MS_ACCESS_WRITE)
+			*p = v;
+		return 0;
+	}
+	if (access == MS_ACCESS_WRITE)
+		*p = 0;
+	else
+		(void)*p;
+	return 0;
+}
+
+static void hold(struct ms__tctx *t, void *p, const char *tag)
+{
+	struct ms__held h = { p, tag };
+
+	if (!t->held)
+		t->held = g_array_new(FALSE, FALSE, sizeof(struct ms__held));
+	g_array_append_val(t->held, h);
+}
+
+static void do_alloc(struct ms_sim *sim, struct ms__tctx *t,
+		     const struct ms__step *s)
+{
+	uint64_t size = draw_u(sim, &s->n);
+	void *p = NULL;
+	int ret;
+
+	cnt(t)->syscalls++;
+	if (s->flag)
+		ret = ms_heap_alloc_wait(sim, size ? size : 1,
+					 s->m.a < 0 ? MS_FOREVER : s->m.a, &p);
+	else
+		ret = ms_heap_alloc(sim, size ? size : 1, &p);
+	if (ret == 0) {
+		hold(t, p, s->tag);
+		return;
+	}
+	t->refused = true;
+	/* -EDQUOT and -ENOMEM (and a wait that timed out) are the heap's
+	 * refusals, counted by the event hook; anything else is ours. */
+	if (ret != -EDQUOT && ret != -ENOMEM && ret != -EAGAIN)
+		cnt(t)->denied_other++;
+}
+
+static void free_at(struct ms_sim *sim, struct ms__tctx *t, guint i)
+{
+	void *p = g_array_index(t->held, struct ms__held, i).p;
+
+	g_array_remove_index(t->held, i);
+	cnt(t)->syscalls++;
+	if (ms_heap_free(sim, p))
+		cnt(t)->denied_other++;
+}
+
+static void do_free(struct ms_sim *sim, struct ms__tctx *t,
+		    const struct ms__step *s)
+{
+	if (!t->held || !t->held->len)
+		return;
+	switch (s->kind) {
+	case MS__FREE_LAST:
+		free_at(sim, t, t->held->len - 1);
+		break;
+	case MS__FREE_FIRST:
+		free_at(sim, t, 0);
+		break;
+	case MS__FREE_ALL:
+		while (t->held->len)
+			free_at(sim, t, t->held->len - 1);
+		break;
+	case MS__FREE_TAG:
+		/* The most recent block with that tag. */
+		for (guint i = t->held->len; i > 0; i--) {
+			const char *tag = g_array_index(t->held, struct ms__held,
+							i - 1).tag;
+
+			if (tag && strcmp(tag, s->str) == 0) {
+				free_at(sim, t, i - 1);
+				break;
+			}
+		}
+		break;
+	}
+}
+
+static void join_children(struct ms_sim *sim, struct ms__tctx *t, guint from)
+{
+	if (!t->children)
+		return;
+	for (guint i = from; i < t->children->len; i++) {
+		cnt(t)->syscalls++;
+		ms_thread_join(sim, g_array_index(t->children, ms_tid, i),
+			       MS_FOREVER);
+	}
+}
+
+static void do_spawn(struct ms_sim *sim, struct ms__tctx *t,
+		     const struct ms__step *s)
+{
+	const struct ms__actor *a = actor_of(t);
+	uint64_t n = draw_u(sim, &s->n);
+	struct ms_thread_info self;
+	guint first;
+
+	if (ms_thread_info(sim, ms_thread_self(sim), &self))
+		return;
+	if (!t->children)
+		t->children = g_array_new(FALSE, FALSE, sizeof(ms_tid));
+	first = t->children->len;
+	for (uint64_t k = 0; k < n; k++) {
+		struct ms__tctx *child = g_new0(struct ms__tctx, 1);
+		struct ms_thread_attr attr;
+		char name[32];
+		ms_tid tid;
+		int ret;
+
+		child->run = t->run;
+		child->actor = t->actor;
+		child->script = &s->body;
+		g_ptr_array_add(t->run->ctxs, child);
+		snprintf(name, sizeof(name), "%s.%u", s->name ? s->name : a->name,
+			 t->spawned++);
+		ms_thread_attr_init(&attr);
+		attr.name = name;
+		attr.priority = s->prio_set ? s->priority : self.priority;
+		attr.stack_size = s->stack_size ? s->stack_size : a->stack_size;
+		if (s->kind == 0 || (s->kind < 0 && self.user))
+			attr.options = MS_THREAD_USER;
+		cnt(t)->syscalls++;
+		ret = ms_thread_create(sim, &attr, ms__actor_main, child, &tid);
+		if (ret) {
+			cnt(t)->denied_other++;
+			continue;
+		}
+		child->tid = tid;
+		ms__run_register(t->run, tid, t->actor, name);
+		g_array_append_val(t->children, tid);
+	}
+	if (s->flag)
+		join_children(sim, t, first);
+}
+
+static void exec_block(struct ms_sim *sim, struct ms__tctx *t,
+		       const struct ms__block *b);
+
+static void exec_step(struct ms_sim *sim, struct ms__tctx *t,
+		      const struct ms__step *s)
+{
+	uint64_t n;
+
+	cnt(t)->ops++;
+	switch (s->op) {
+	case MS__OP_SLEEP:
+		cnt(t)->syscalls++;
+		ms_sleep(sim, draw_u(sim, &s->n));
+		break;
+	case MS__OP_YIELD:
+		n = draw_u(sim, &s->n);
+		for (uint64_t i = 0; i < n; i++) {
+			cnt(t)->syscalls++;
+			ms_yield(sim);
+		}
+		break;
+	case MS__OP_BUSY:
+		ms_busy_wait(sim, draw_u(sim, &s->n));
+		break;
+	case MS__OP_REPEAT:
+		n = draw_u(sim, &s->n);
+		for (uint64_t i = 0; i < n; i++) {
+			bool outer = t->refused, mine;
+
+			t->refused = false;
+			exec_block(sim, t, &s->body);
+			mine = t->refused;
+			t->refused = outer || mine;
+			if (s->until == MS__UNTIL_REFUSED && mine)
+				break;
+		}
+		break;
+	case MS__OP_SPAWN:
+		do_spawn(sim, t, s);
+		break;
+	case MS__OP_JOIN:
+		join_children(sim, t, 0);
+		break;
+	case MS__OP_RECURSE:
+		n = draw_u(sim, &s->n);
+		if (n)
+			recurse(n, (size_t)draw_u(sim, &s->m));
+		break;
+	case MS__OP_TOUCH:
+		if (touch_stack(sim, s->m.a, s->access))
+			cnt(t)->denied_other++;
+		break;
+	case MS__OP_ALLOC:
+		do_alloc(sim, t, s);
+		break;
+	case MS__OP_FREE:
+		do_free(sim, t, s);
+		break;
+	case MS__OP__COUNT:
+		break;
+	}
+}
+
+static void exec_block(struct ms_sim *sim, struct ms__tctx *t,
+		       const struct ms__block *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		exec_step(sim, t, &b->steps[i]);
+}
+
+void ms__actor_main(struct ms_sim *sim, void *arg)
+{
+	struct ms__tctx *t = arg;
+	const struct ms__actor *a = actor_of(t);
+	struct ms_thread_info info;
+
+	/* A child may run before its parent learns its tid. */
+	t->tid = ms_thread_self(sim);
+	if (ms_thread_info(sim, t->tid, &info) == 0)
+		ms__run_register(t->run, t->tid, t->actor, info.name);
+	if (t->top && a->has_start) {
+		cnt(t)->syscalls++;
+		ms_sleep(sim, draw_u(sim, &a->start));
+	}
+	exec_block(sim, t, t->script);
+}

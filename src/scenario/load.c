@@ -1,0 +1,1158 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The scenario loader: from the document tree to struct ms_scenario.
+ *
+ * Validation is complete before anything runs: unknown keys, types,
+ * ranges, references between actors, groups and pools, policy names and
+ * the metrics named by expectations. The first error is reported with its
+ * place in the file and a hint; nothing is half-loaded (a failed load frees
+ * what it built).
+ *
+ * docs/scenario-format.md is the reference for every key checked here.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <memsim/heap.h>
+#include <memsim/quota.h>
+#include <memsim/thread.h>
+
+#include "scenario/scn.h"
+
+#define MAX_THREADS_LIMIT 65536
+#define NAME_MAX_LEN 31
+
+static const char *const top_keys[] = {
+	"scenario", "sim", "kernel", "quota", "groups", "actor", "workload",
+	"report", "expect", NULL
+};
+static const char *const scenario_keys[] = { "name", "description", NULL };
+static const char *const sim_keys[] = {
+	"seed", "tick_limit", "time_slice", "arch", "mpu_regions",
+	"stack_size", "priv_stack_size", "guard_pages", "max_threads",
+	"context", "event_log", NULL
+};
+static const char *const kernel_keys[] = {
+	"heap_size", "arena_size", "pools", NULL
+};
+static const char *const quota_keys_base[] = { "policy", "policies", NULL };
+static const char *const group_keys[] = { "description", "pool", "limit", NULL };
+static const char *const actor_keys[] = {
+	"name", "count", "mode", "priority", "group", "pool", "role",
+	"stack_size", "start", "limit", "script", NULL
+};
+static const char *const workload_keys[] = {
+	"name", "count", "mode", "priority", "group", "pool", "role",
+	"stack_size", "start", "limit", "requests", "size", "interval", "hold",
+	NULL
+};
+static const char *const report_keys[] = { "sample_every", NULL };
+
+/* Names a metric path may not use for an actor or a group. */
+static const char *const reserved_names[] = {
+	"attackers", "victims", "neutrals", "all", "faults", "heap", "run",
+	"metrics", "pool", "pools", "system", "kernel", "sim", NULL
+};
+
+static const char *const roles[] = { "neutral", "attacker", "victim", NULL };
+static const char *const modes[] = { "user", "supervisor", NULL };
+
+static const struct ms__tnode *get(const struct ms__tnode *t, const char *key)
+{
+	const struct ms__tentry *e = ms__table_find(t, key);
+
+	return e ? e->val : NULL;
+}
+
+/* A section that must be a table if present. */
+static int section(struct ms__lctx *c, const struct ms__tnode *doc,
+		   const char *key, const char *const *known,
+		   const struct ms__tnode **out)
+{
+	const struct ms__tnode *v = get(doc, key);
+	char what[64];
+
+	*out = NULL;
+	if (!v)
+		return 0;
+	if (v->type != MS__T_TABLE)
+		return ms__type_error(c, key, v, "a table");
+	*out = v;
+	if (!known)
+		return 0;
+	snprintf(what, sizeof(what), "[%s]", key);
+	return ms__check_keys(c, v, what, known);
+}
+
+static int check_name(struct ms__lctx *c, const char *what, const char *name,
+		      struct ms__pos pos)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len > NAME_MAX_LEN)
+		return ms__lerr(c, pos.line, pos.column,
+				"names have 1 to 31 characters",
+				"%s name '%s' is %s", what, name,
+				len ? "too long" : "empty");
+	for (size_t i = 0; i < len; i++) {
+		char ch = name[i];
+		bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+			  ch == '_' || (i && ((ch >= '0' && ch <= '9') || ch == '-'));
+
+		if (!ok)
+			return ms__lerr(c, pos.line, pos.column,
+					"a name is a letter or '_', then letters, "
+					"digits, '_' or '-' (metrics use '.' to "
+					"separate names)",
+					"%s name '%s' has a bad character '%c'",
+					what, name, ch);
+	}
+	for (size_t i = 0; reserved_names[i]; i++)
+		if (strcmp(name, reserved_names[i]) == 0)
+			return ms__lerr(c, pos.line, pos.column,
+					"choose another name: this one names "
+					"a metric family",
+					"%s name '%s' is reserved", what, name);
+	return 0;
+}
+
+/* ---- [sim] ---- */
+
+static int load_sim(struct ms__lctx *c, const struct ms__tnode *doc)
+{
+	struct ms_scenario *sc = c->sc;
+	struct ms_config *cfg = &sc->cfg;
+	const struct ms__tnode *t;
+	static const char *const archs[] = { "mmu", "armv7m", "armv8m", NULL };
+	static const char *const ctxs[] = { "auto", "asm", "ucontext", NULL };
+	int64_t v;
+	uint64_t u;
+	int e, ret;
+	bool found;
+
+	ret = section(c, doc, "sim", sim_keys, &t);
+	if (ret || !t)
+		return ret;
+	v = (int64_t)cfg->seed;
+	ret = ms__get_int(c, t, "seed", 0, INT64_MAX, &v, NULL);
+	cfg->seed = (uint64_t)v;
+	v = 0;
+	if (!ret)
+		ret = ms__get_int(c, t, "tick_limit", 0, INT64_MAX / 4, &v, NULL);
+	cfg->tick_limit = (uint64_t)v;
+	v = cfg->time_slice;
+	if (!ret)
+		ret = ms__get_int(c, t, "time_slice", 0, 1000000000, &v, NULL);
+	cfg->time_slice = (uint32_t)v;
+	e = (int)cfg->arch;
+	if (!ret)
+		ret = ms__get_enum(c, t, "arch", archs, &e);
+	cfg->arch = (enum ms_arch)e;
+	v = cfg->mpu_regions;
+	if (!ret)
+		ret = ms__get_int(c, t, "mpu_regions", 8, 16, &v, &found);
+	if (!ret && found && v != 8 && v != 16)
+		ret = ms__lerr(c, get(t, "mpu_regions")->line,
+			       get(t, "mpu_regions")->column,
+			       "ARMv7-M and ARMv8-M MPUs have 8 or 16 regions",
+			       "'mpu_regions' must be 8 or 16 (got %lld)",
+			       (long long)v);
+	cfg->mpu_regions = (uint32_t)v;
+	u = cfg->stack_size;
+	if (!ret)
+		ret = ms__get_size(c, t, "stack_size", 4096, (uint64_t)256 << 20,
+				   &u, NULL);
+	cfg->stack_size = (size_t)u;
+	u = cfg->priv_stack_size;
+	if (!ret)
+		ret = ms__get_size(c, t, "priv_stack_size", 4096,
+				   (uint64_t)256 << 20, &u, NULL);
+	cfg->priv_stack_size = (size_t)u;
+	v = (int64_t)cfg->guard_pages;
+	if (!ret)
+		ret = ms__get_int(c, t, "guard_pages", 0, 256, &v, NULL);
+	cfg->guard_pages = (size_t)v;
+	v = sc->max_threads;
+	if (!ret)
+		ret = ms__get_int(c, t, "max_threads", 1, MAX_THREADS_LIMIT, &v,
+				  NULL);
+	sc->max_threads = (uint32_t)v;
+	e = (int)cfg->ctx_backend;
+	if (!ret)
+		ret = ms__get_enum(c, t, "context", ctxs, &e);
+	cfg->ctx_backend = (enum ms_ctx_backend)e;
+	v = (int64_t)cfg->event_log_capacity;
+	if (!ret)
+		ret = ms__get_int(c, t, "event_log", 0, (int64_t)1 << 28, &v, NULL);
+	cfg->event_log_capacity = (size_t)v;
+	return ret;
+}
+
+/* ---- [kernel] ---- */
+
+static int find_pool(const struct ms_scenario *sc, const char *name)
+{
+	for (guint i = 0; i < sc->pools->len; i++)
+		if (strcmp(g_array_index(sc->pools, struct ms__pool, i).name,
+			   name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int load_kernel(struct ms__lctx *c, const struct ms__tnode *doc)
+{
+	struct ms_scenario *sc = c->sc;
+	const struct ms__tnode *t, *p;
+	uint64_t u;
+	int ret;
+
+	ret = section(c, doc, "kernel", kernel_keys, &t);
+	if (ret || !t)
+		return ret;
+	u = sc->cfg.heap_size;
+	ret = ms__get_size(c, t, "heap_size", MS_HEAP_MIN_SIZE,
+			   MS_HEAP_MAX_SIZE - 1, &u, NULL);
+	sc->cfg.heap_size = (size_t)u;
+	u = sc->cfg.arena_size;
+	if (!ret)
+		ret = ms__get_size(c, t, "arena_size", 4096, (uint64_t)1 << 32,
+				   &u, NULL);
+	sc->cfg.arena_size = (size_t)u;
+	if (ret)
+		return ret;
+	p = get(t, "pools");
+	if (!p)
+		return 0;
+	if (p->type != MS__T_TABLE)
+		return ms__type_error(c, "pools", p,
+				      "a table of pool sizes, like "
+				      "{ shared = \"8 KiB\" }");
+	for (size_t i = 0; i < p->u.table.n; i++) {
+		const struct ms__tentry *e = &p->u.table.e[i];
+		struct ms__pool pool = { 0 };
+		struct ms__pos pos = { e->line, e->column };
+
+		ret = check_name(c, "pool", e->key, pos);
+		if (!ret && strcmp(e->key, "system") == 0)
+			ret = ms__lerr(c, e->line, e->column, NULL,
+				       "'system' is the system heap, not a pool");
+		if (!ret)
+			ret = ms__node_size(c, e->key, e->val, MS_HEAP_MIN_SIZE,
+					    MS_HEAP_MAX_SIZE - 1, &u);
+		if (ret)
+			return ret;
+		pool.name = g_strdup(e->key);
+		pool.pos = pos;
+		pool.size = (size_t)u;
+		g_array_append_val(sc->pools, pool);
+	}
+	return 0;
+}
+
+/* ---- [quota] ---- */
+
+static int find_policy(const struct ms_scenario *sc, const char *name)
+{
+	for (guint i = 0; i < sc->policies->len; i++)
+		if (strcmp(g_array_index(sc->policies, struct ms__policy, i).name,
+			   name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * The policies a scenario may name: the built-ins every sim registers.
+ * Asked of a throwaway sim, so that the loader and the library never
+ * disagree on the list.
+ */
+static int builtin_policies(GPtrArray *names)
+{
+	struct ms_config cfg;
+	struct ms_sim *sim;
+	int ret;
+
+	ms_config_init(&cfg);
+	cfg.heap_size = MS_HEAP_MIN_SIZE * 16;
+	ret = ms_sim_new(&cfg, &sim);
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < ms_quota_policy_count(sim); i++)
+		g_ptr_array_add(names,
+				g_strdup(ms_quota_policy_at(sim, i)->name));
+	ms_sim_free(sim);
+	g_ptr_array_add(names, NULL);
+	return 0;
+}
+
+static void policy_list(GPtrArray *names, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (guint i = 0; i + 1 < names->len && len < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, "%s%s",
+					i ? ", " : "",
+					(const char *)names->pdata[i]);
+}
+
+static int add_policy(struct ms__lctx *c, const struct ms__tnode *v,
+		      GPtrArray *names)
+{
+	struct ms_scenario *sc = c->sc;
+	struct ms__policy pol = { 0 };
+	char hint[MS_SCENARIO_MSG_MAX], list[MS_SCENARIO_MSG_MAX - 64];
+	const char *near;
+
+	if (v->type != MS__T_STRING)
+		return ms__type_error(c, "policy", v, "a policy name");
+	for (guint i = 0; i + 1 < names->len; i++) {
+		if (strcmp(v->u.s, names->pdata[i]) != 0)
+			continue;
+		if (find_policy(sc, v->u.s) >= 0)
+			return ms__lerr(c, v->line, v->column, NULL,
+					"policy '%s' is listed twice", v->u.s);
+		pol.name = g_strdup(v->u.s);
+		pol.pos.line = v->line;
+		pol.pos.column = v->column;
+		g_array_append_val(sc->policies, pol);
+		return 0;
+	}
+	near = ms__nearest(v->u.s, (const char *const *)names->pdata,
+			   names->len - 1);
+	policy_list(names, list, sizeof(list));
+	if (near)
+		snprintf(hint, sizeof(hint), "did you mean '%s'? (policies: %s)",
+			 near, list);
+	else
+		snprintf(hint, sizeof(hint), "policies: %s", list);
+	return ms__lerr(c, v->line, v->column, hint, "unknown policy '%s'",
+			v->u.s);
+}
+
+static const char *const policy_param_keys[] = { "limit", NULL };
+
+static int load_policy_params(struct ms__lctx *c, const struct ms__tentry *e,
+			      struct ms__policy *pol)
+{
+	const struct ms__tentry *le;
+	char what[80];
+	int ret;
+
+	if (e->val->type != MS__T_TABLE)
+		return ms__type_error(c, e->key, e->val,
+				      "a table of policy parameters");
+	snprintf(what, sizeof(what), "[quota.%s]", e->key);
+	ret = ms__check_keys(c, e->val, what, policy_param_keys);
+	if (ret)
+		return ret;
+	le = ms__table_find(e->val, "limit");
+	if (!le)
+		return 0;
+	ret = ms__node_size(c, "limit", le->val, 1, INT64_MAX, &pol->limit);
+	pol->limit_set = true;
+	pol->limit_pos.line = le->val->line;
+	pol->limit_pos.column = le->val->column;
+	return ret;
+}
+
+static int load_quota_in(struct ms__lctx *c, const struct ms__tnode *doc,
+			 GPtrArray *names)
+{
+	struct ms_scenario *sc = c->sc;
+	const struct ms__tnode *t, *one, *many;
+	int ret;
+
+	ret = section(c, doc, "quota", NULL, &t);
+	if (ret)
+		return ret;
+	if (!t)
+		goto defaults;
+	one = get(t, "policy");
+	many = get(t, "policies");
+	if (one && many)
+		return ms__lerr(c, many->line, many->column,
+				"keep 'policies' to compare several, or "
+				"'policy' for one",
+				"'policy' and 'policies' both given");
+	if (one) {
+		ret = add_policy(c, one, names);
+	} else if (many) {
+		if (many->type != MS__T_ARRAY)
+			return ms__type_error(c, "policies", many,
+					      "an array of policy names");
+		if (many->u.array.n == 0)
+			return ms__lerr(c, many->line, many->column,
+					"name at least one, e.g. [\"count\", \"bytes\"]",
+					"'policies' is empty");
+		for (size_t i = 0; i < many->u.array.n && !ret; i++)
+			ret = add_policy(c, many->u.array.v[i], names);
+	}
+	if (ret)
+		return ret;
+	/* Every other key is a [quota.<policy>] parameter table. */
+	for (size_t i = 0; i < t->u.table.n; i++) {
+		const struct ms__tentry *e = &t->u.table.e[i];
+		char hint[MS_SCENARIO_MSG_MAX];
+		const char *near;
+		int idx;
+
+		if (!strcmp(e->key, "policy") || !strcmp(e->key, "policies"))
+			continue;
+		idx = find_policy(sc, e->key);
+		if (idx >= 0) {
+			ret = load_policy_params(c, e, &g_array_index(
+				sc->policies, struct ms__policy, idx));
+			if (ret)
+				return ret;
+			continue;
+		}
+		near = ms__nearest(e->key, (const char *const *)names->pdata,
+				   names->len - 1);
+		if (!near)
+			near = ms__nearest(e->key, quota_keys_base, 2);
+		if (near && (!strcmp(near, "policy") ||
+			     !strcmp(near, "policies") ||
+			     strcmp(near, e->key) != 0))
+			snprintf(hint, sizeof(hint), "did you mean '%s'?", near);
+		else if (near)
+			snprintf(hint, sizeof(hint),
+				 "add '%s' to [quota] policy or policies, or "
+				 "remove its table", near);
+		else
+			snprintf(hint, sizeof(hint),
+				 "[quota] takes 'policy', 'policies' and one "
+				 "[quota.<policy>] table per policy it runs");
+		return ms__lerr(c, e->line, e->column, hint,
+				"unknown key '%s' in [quota]", e->key);
+	}
+defaults:
+	if (sc->policies->len == 0) {
+		struct ms__policy pol = { 0 };
+
+		pol.name = g_strdup("unlimited");
+		g_array_append_val(sc->policies, pol);
+	}
+	return 0;
+}
+
+static int load_quota(struct ms__lctx *c, const struct ms__tnode *doc)
+{
+	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+	int ret = builtin_policies(names);
+
+	if (ret) {
+		ms__error_set(c->err, c->file, 0, 0, NULL,
+			      "cannot list the quota policies: %s",
+			      g_strerror(-ret));
+		c->failed = true;
+	} else {
+		ret = load_quota_in(c, doc, names);
+	}
+	g_ptr_array_free(names, TRUE);
+	return ret;
+}
+
+/* ---- [groups] ---- */
+
+static int find_group(const struct ms_scenario *sc, const char *name)
+{
+	for (guint i = 0; i < sc->groups->len; i++)
+		if (strcmp(g_array_index(sc->groups, struct ms__group, i).name,
+			   name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int find_actor(const struct ms_scenario *sc, const char *name)
+{
+	for (guint i = 0; i < sc->actors->len; i++)
+		if (strcmp(g_array_index(sc->actors, struct ms__actor, i).name,
+			   name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static void names_of(GArray *arr, size_t elt, size_t name_off,
+		     const char **out, size_t max, size_t *n)
+{
+	*n = 0;
+	for (guint i = 0; i < arr->len && *n < max; i++) {
+		const char *base = arr->data + (size_t)i * elt;
+
+		out[(*n)++] = *(const char *const *)(base + name_off);
+	}
+}
+
+static int unknown_ref(struct ms__lctx *c, const char *kind,
+		       const char *name, struct ms__pos pos, GArray *arr,
+		       size_t elt, size_t name_off, const char *declare)
+{
+	const char *names[64];
+	size_t n;
+	const char *near;
+	char hint[MS_SCENARIO_MSG_MAX];
+
+	names_of(arr, elt, name_off, names, G_N_ELEMENTS(names), &n);
+	near = n ? ms__nearest(name, names, n) : NULL;
+	if (near)
+		snprintf(hint, sizeof(hint), "did you mean '%s'?", near);
+	else
+		snprintf(hint, sizeof(hint), "declare it first: %s", declare);
+	return ms__lerr(c, pos.line, pos.column, hint, "unknown %s '%s'", kind,
+			name);
+}
+
+static int pool_ref(struct ms__lctx *c, const struct ms__tnode *t, int *out)
+{
+	const char *s = NULL;
+	struct ms__pos pos;
+	int ret = ms__get_str(c, t, "pool", &s, &pos);
+
+	if (ret || !s)
+		return ret;
+	*out = find_pool(c->sc, s);
+	if (*out < 0)
+		return unknown_ref(c, "pool", s, pos, c->sc->pools,
+				   sizeof(struct ms__pool),
+				   offsetof(struct ms__pool, name),
+				   "[kernel] pools = { name = \"8 KiB\" }");
+	return 0;
+}
+
+static int load_groups(struct ms__lctx *c, const struct ms__tnode *doc)
+{
+	struct ms_scenario *sc = c->sc;
+	const struct ms__tnode *t;
+	int ret;
+
+	ret = section(c, doc, "groups", NULL, &t);
+	if (ret || !t)
+		return ret;
+	for (size_t i = 0; i < t->u.table.n; i++) {
+		const struct ms__tentry *e = &t->u.table.e[i];
+		struct ms__group g = { 0 };
+		struct ms__pos pos = { e->line, e->column };
+		const char *desc;
+
+		ret = check_name(c, "group", e->key, pos);
+		if (ret)
+			return ret;
+		if (e->val->type != MS__T_TABLE)
+			return ms__type_error(c, e->key, e->val,
+					      "a table ([groups.<name>])");
+		ret = ms__check_keys(c, e->val, "a group", group_keys);
+		if (!ret)
+			ret = ms__get_str(c, e->val, "description", &desc, NULL);
+		g.pool = -1;
+		if (!ret)
+			ret = pool_ref(c, e->val, &g.pool);
+		if (!ret)
+			ret = ms__get_size(c, e->val, "limit", 1, INT64_MAX,
+					   &g.limit, &g.has_limit);
+		if (ret)
+			return ret;
+		g.name = g_strdup(e->key);
+		g.pos = pos;
+		g.id = sc->groups->len + 1;
+		g_array_append_val(sc->groups, g);
+	}
+	return 0;
+}
+
+/* ---- actors and workloads ---- */
+
+static int actor_common(struct ms__lctx *c, const struct ms__tnode *t,
+			struct ms__actor *a)
+{
+	struct ms_scenario *sc = c->sc;
+	const char *name = NULL, *group = NULL;
+	struct ms__pos npos = { t->line, t->column }, gpos;
+	const struct ms__tnode *v;
+	int64_t n = 1, prio = 0;
+	uint64_t stack = 0;
+	int role = 0, mode = 0, ret;
+
+	ret = ms__get_str(c, t, "name", &name, &npos);
+	if (ret)
+		return ret;
+	if (!name)
+		return ms__lerr(c, t->line, t->column,
+				"add name = \"...\" (used in reports and "
+				"metrics)", "an actor needs a name");
+	ret = check_name(c, "actor", name, npos);
+	if (ret)
+		return ret;
+	if (find_actor(sc, name) >= 0)
+		return ms__lerr(c, npos.line, npos.column,
+				"actor names are unique; use count = N for "
+				"several instances", "duplicate actor '%s'",
+				name);
+	if (find_group(sc, name) >= 0)
+		return ms__lerr(c, npos.line, npos.column,
+				"actors and groups share one namespace (metrics)",
+				"actor '%s' has the name of a group", name);
+	a->name = g_strdup(name);
+	a->pos = npos;
+	ret = ms__get_int(c, t, "count", 1, INT32_MAX, &n, NULL);
+	a->count = (uint32_t)n;
+	if (!ret)
+		ret = ms__get_enum(c, t, "mode", modes, &mode);
+	a->user = mode == 0;
+	if (!ret)
+		ret = ms__get_int(c, t, "priority", MS_PRIO_MIN, MS_PRIO_MAX,
+				  &prio, NULL);
+	a->priority = (int)prio;
+	if (!ret)
+		ret = ms__get_enum(c, t, "role", roles, &role);
+	a->role = (enum ms_actor_role)role;
+	if (!ret)
+		ret = ms__get_size(c, t, "stack_size", 4096,
+				   (uint64_t)256 << 20, &stack, NULL);
+	a->stack_size = (size_t)stack;
+	a->pool = -1;
+	if (!ret)
+		ret = pool_ref(c, t, &a->pool);
+	if (!ret)
+		ret = ms__get_size(c, t, "limit", 1, INT64_MAX, &a->limit,
+				   &a->has_limit);
+	v = get(t, "start");
+	if (!ret && v) {
+		ret = ms__node_val(c, "start", v, 0, INT64_MAX / 4, false,
+				   &a->start);
+		a->has_start = true;
+	}
+	if (!ret)
+		ret = ms__get_str(c, t, "group", &group, &gpos);
+	if (ret)
+		return ret;
+	if (group) {
+		a->group = find_group(sc, group);
+		if (a->group < 0)
+			return unknown_ref(c, "group", group, gpos, sc->groups,
+					   sizeof(struct ms__group),
+					   offsetof(struct ms__group, name),
+					   "[groups.<name>]");
+		if (a->pool < 0)
+			a->pool = g_array_index(sc->groups, struct ms__group,
+						a->group).pool;
+	} else {
+		a->group = -1;	/* an implicit group, made after all */
+	}
+	return 0;
+}
+
+static int check_thread_total(struct ms__lctx *c, const struct ms__tnode *t,
+			      const struct ms__actor *a, uint64_t *total)
+{
+	struct ms_scenario *sc = c->sc;
+	const struct ms__tnode *v = get(t, "count");
+	char hint[MS_SCENARIO_MSG_MAX];
+
+	*total += a->count;
+	if (*total <= sc->max_threads)
+		return 0;
+	if (sc->max_threads < MAX_THREADS_LIMIT)
+		snprintf(hint, sizeof(hint),
+			 "raise [sim] max_threads (now %u, at most %u) or lower "
+			 "the counts", sc->max_threads, MAX_THREADS_LIMIT);
+	else
+		snprintf(hint, sizeof(hint), "lower the counts");
+	if (!v)
+		v = t;
+	return ms__lerr(c, v->line, v->column, hint,
+			"too many threads: the actors declare %llu instances, "
+			"the simulation allows %u",
+			(unsigned long long)*total, sc->max_threads);
+}
+
+static int load_actors(struct ms__lctx *c, const struct ms__tnode *doc,
+		       uint64_t *total)
+{
+	struct ms_scenario *sc = c->sc;
+	const struct ms__tnode *arr = get(doc, "actor");
+	int ret = 0;
+
+	if (!arr)
+		return 0;
+	if (arr->type != MS__T_ARRAY)
+		return ms__type_error(c, "actor", arr,
+				      "an array of tables ([[actor]])");
+	for (size_t i = 0; i < arr->u.array.n; i++) {
+		const struct ms__tnode *t = arr->u.array.v[i];
+		struct ms__actor a = { 0 };
+		const struct ms__tnode *s;
+
+		if (t->type != MS__T_TABLE)
+			return ms__type_error(c, "actor", t, "a table");
+		ret = ms__check_keys(c, t, "[[actor]]", actor_keys);
+		if (!ret)
+			ret = actor_common(c, t, &a);
+		if (!ret) {
+			s = get(t, "script");
+			if (!s)
+				ret = ms__lerr(c, t->line, t->column,
+					       "add script = [ { sleep = 10 }, ... ]",
+					       "actor '%s' has no script", a.name);
+			else
+				ret = ms__parse_script(c, "script", s, 0,
+						       &a.script);
+		}
+		g_array_append_val(sc->actors, a);
+		if (!ret)
+			ret = check_thread_total(c, t, &a, total);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* A workload is an actor whose script is generated:
+ *   repeat requests: alloc size (as "w"); sleep hold; free "w"; sleep interval */
+static void gen_step(struct ms__step *s, enum ms__op op, struct ms__pos pos)
+{
+	memset(s, 0, sizeof(*s));
+	s->op = op;
+	s->pos = pos;
+	s->has_n = true;
+}
+
+static int load_workloads(struct ms__lctx *c, const struct ms__tnode *doc,
+			  uint64_t *total)
+{
+	struct ms_scenario *sc = c->sc;
+	const struct ms__tnode *arr = get(doc, "workload");
+	int ret = 0;
+
+	if (!arr)
+		return 0;
+	if (arr->type != MS__T_ARRAY)
+		return ms__type_error(c, "workload", arr,
+				      "an array of tables ([[workload]])");
+	for (size_t i = 0; i < arr->u.array.n; i++) {
+		const struct ms__tnode *t = arr->u.array.v[i];
+		struct ms__actor a = { 0 };
+		struct ms__val req = { 0 }, size = { 0 }, interval = { 0 },
+			       hold = { 0 };
+		struct ms__pos pos = { t->line, t->column };
+		struct ms__step *rep, *body;
+
+		if (t->type != MS__T_TABLE)
+			return ms__type_error(c, "workload", t, "a table");
+		ret = ms__check_keys(c, t, "[[workload]]", workload_keys);
+		if (!ret)
+			ret = actor_common(c, t, &a);
+		if (!ret && !get(t, "requests"))
+			ret = ms__lerr(c, t->line, t->column,
+				       "add requests = N (allocations per "
+				       "instance)",
+				       "workload '%s' needs 'requests'", a.name);
+		if (!ret)
+			ret = ms__node_val(c, "requests", get(t, "requests"), 1,
+					   INT32_MAX, false, &req);
+		if (!ret && !get(t, "size"))
+			ret = ms__lerr(c, t->line, t->column,
+				       "add size = 64 or size = { uniform = "
+				       "[16, 256] }",
+				       "workload '%s' needs 'size'", a.name);
+		if (!ret)
+			ret = ms__node_val(c, "size", get(t, "size"), 1,
+					   (int64_t)1 << 32, true, &size);
+		interval.kind = MS__VAL_CONST;
+		hold.kind = MS__VAL_CONST;
+		if (!ret && get(t, "interval"))
+			ret = ms__node_val(c, "interval", get(t, "interval"), 0,
+					   INT64_MAX / 4, false, &interval);
+		if (!ret && get(t, "hold"))
+			ret = ms__node_val(c, "hold", get(t, "hold"), 0,
+					   INT64_MAX / 4, false, &hold);
+		/* Build the script even on error, so that everything is
+		 * owned by the actor and freed with it. */
+		a.script.n = 1;
+		a.script.steps = g_new0(struct ms__step, 1);
+		rep = &a.script.steps[0];
+		gen_step(rep, MS__OP_REPEAT, pos);
+		rep->n = req;
+		rep->body.n = 4;
+		rep->body.steps = body = g_new0(struct ms__step, 4);
+		gen_step(&body[0], MS__OP_ALLOC, pos);
+		body[0].n = size;
+		body[0].tag = g_strdup("workload");
+		gen_step(&body[1], MS__OP_SLEEP, pos);
+		body[1].n = hold;
+		gen_step(&body[2], MS__OP_FREE, pos);
+		body[2].kind = MS__FREE_TAG;
+		body[2].str = g_strdup("workload");
+		gen_step(&body[3], MS__OP_SLEEP, pos);
+		body[3].n = interval;
+		g_array_append_val(sc->actors, a);
+		if (!ret)
+			ret = check_thread_total(c, t, &a, total);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Actors without a group get one of their own, named after them. */
+static void implicit_groups(struct ms_scenario *sc)
+{
+	for (guint i = 0; i < sc->actors->len; i++) {
+		struct ms__actor *a = &g_array_index(sc->actors, struct ms__actor, i);
+		struct ms__group g = { 0 };
+
+		if (a->group >= 0)
+			continue;
+		g.name = g_strdup(a->name);
+		g.pos = a->pos;
+		g.id = sc->groups->len + 1;
+		g.implicit = true;
+		g.pool = -1;
+		a->group = (int)sc->groups->len;
+		g_array_append_val(sc->groups, g);
+	}
+}
+
+/* ---- [report] and [expect] ---- */
+
+static int load_report(struct ms__lctx *c, const struct ms__tnode *doc)
+{
+	const struct ms__tnode *t;
+	int64_t v = 0;
+	int ret = section(c, doc, "report", report_keys, &t);
+
+	if (ret || !t)
+		return ret;
+	ret = ms__get_int(c, t, "sample_every", 1, INT64_MAX / 4, &v, NULL);
+	c->sc->sample_every = (uint64_t)v;
+	return ret;
+}
+
+static int load_expect_list(struct ms__lctx *c, const struct ms__tentry *e,
+			    int policy)
+{
+	const struct ms__tnode *arr = e->val;
+	int ret;
+
+	if (arr->type == MS__T_STRING) {
+		struct ms__expect x = { 0 };
+
+		ret = ms__parse_expect(c, arr, policy, &x);
+		g_array_append_val(c->sc->expects, x);
+		return ret;
+	}
+	if (arr->type != MS__T_ARRAY)
+		return ms__type_error(c, e->key, arr,
+				      "an array of conditions like "
+				      "\"victim.denied == 0\"");
+	for (size_t i = 0; i < arr->u.array.n; i++) {
+		struct ms__expect x = { 0 };
+
+		ret = ms__parse_expect(c, arr->u.array.v[i], policy, &x);
+		g_array_append_val(c->sc->expects, x);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int load_expect(struct ms__lctx *c, const struct ms__tnode *doc)
+{
+	struct ms_scenario *sc = c->sc;
+	const struct ms__tnode *t;
+	int ret = section(c, doc, "expect", NULL, &t);
+
+	if (ret || !t)
+		return ret;
+	for (size_t i = 0; i < t->u.table.n; i++) {
+		const struct ms__tentry *e = &t->u.table.e[i];
+		int pol = -1;
+
+		if (strcmp(e->key, "all") != 0) {
+			pol = find_policy(sc, e->key);
+			if (pol < 0) {
+				const char *names[16];
+				size_t n = 0;
+				const char *near;
+				char hint[MS_SCENARIO_MSG_MAX];
+
+				names[n++] = "all";
+				for (guint k = 0; k < sc->policies->len && n < 16; k++)
+					names[n++] = g_array_index(sc->policies,
+								   struct ms__policy,
+								   k).name;
+				near = ms__nearest(e->key, names, n);
+				if (near)
+					snprintf(hint, sizeof(hint),
+						 "did you mean '%s'?", near);
+				else
+					snprintf(hint, sizeof(hint),
+						 "[expect] takes 'all' and one "
+						 "key per policy the scenario "
+						 "runs");
+				return ms__lerr(c, e->line, e->column, hint,
+						"unknown key '%s' in [expect]: "
+						"not a policy this scenario runs",
+						e->key);
+			}
+		}
+		ret = load_expect_list(c, e, pol);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* ---- the whole document ---- */
+
+static void scenario_init(struct ms_scenario *sc)
+{
+	ms_config_init(&sc->cfg);
+	sc->max_threads = sc->cfg.max_thread_indexes;
+	sc->pools = g_array_new(FALSE, TRUE, sizeof(struct ms__pool));
+	sc->policies = g_array_new(FALSE, TRUE, sizeof(struct ms__policy));
+	sc->groups = g_array_new(FALSE, TRUE, sizeof(struct ms__group));
+	sc->actors = g_array_new(FALSE, TRUE, sizeof(struct ms__actor));
+	sc->expects = g_array_new(FALSE, TRUE, sizeof(struct ms__expect));
+	sc->name = g_strdup("");
+	sc->description = g_strdup("");
+}
+
+void ms_scenario_free(struct ms_scenario *sc)
+{
+	if (!sc)
+		return;
+	for (guint i = 0; i < sc->pools->len; i++)
+		g_free(g_array_index(sc->pools, struct ms__pool, i).name);
+	for (guint i = 0; i < sc->policies->len; i++) {
+		g_free(g_array_index(sc->policies, struct ms__policy, i).name);
+	}
+	for (guint i = 0; i < sc->groups->len; i++)
+		g_free(g_array_index(sc->groups, struct ms__group, i).name);
+	for (guint i = 0; i < sc->actors->len; i++) {
+		struct ms__actor *a = &g_array_index(sc->actors,
+						     struct ms__actor, i);
+
+		g_free(a->name);
+		ms__val_fini(&a->start);
+		ms__block_fini(&a->script);
+	}
+	for (guint i = 0; i < sc->expects->len; i++)
+		ms__expect_fini(&g_array_index(sc->expects, struct ms__expect, i));
+	g_array_free(sc->pools, TRUE);
+	g_array_free(sc->policies, TRUE);
+	g_array_free(sc->groups, TRUE);
+	g_array_free(sc->actors, TRUE);
+	g_array_free(sc->expects, TRUE);
+	g_free(sc->file);
+	g_free(sc->name);
+	g_free(sc->description);
+	g_free(sc);
+}
+
+static char *default_name(const char *file)
+{
+	char *base = g_path_get_basename(file);
+	char *dot = strrchr(base, '.');
+
+	if (dot && dot != base)
+		*dot = '\0';
+	return base;
+}
+
+static int load_doc(struct ms__lctx *c, const struct ms__tnode *doc)
+{
+	struct ms_scenario *sc = c->sc;
+	const struct ms__tnode *t;
+	const char *s = NULL;
+	struct ms__pos pos;
+	uint64_t total = 0;
+	int ret;
+
+	ret = ms__check_keys(c, doc, "the scenario (top level)", top_keys);
+	if (ret)
+		return ret;
+	ret = section(c, doc, "scenario", scenario_keys, &t);
+	if (!ret && t) {
+		ret = ms__get_str(c, t, "name", &s, &pos);
+		if (!ret && s) {
+			if (!*s || strlen(s) >= MS_SCENARIO_NAME_MAX)
+				return ms__lerr(c, pos.line, pos.column, NULL,
+						"scenario name must have 1 to %d "
+						"characters",
+						MS_SCENARIO_NAME_MAX - 1);
+			g_free(sc->name);
+			sc->name = g_strdup(s);
+		}
+		s = NULL;
+		if (!ret)
+			ret = ms__get_str(c, t, "description", &s, NULL);
+		if (!ret && s) {
+			g_free(sc->description);
+			sc->description = g_strdup(s);
+		}
+	}
+	if (!ret)
+		ret = load_sim(c, doc);
+	if (!ret)
+		ret = load_kernel(c, doc);
+	if (!ret)
+		ret = load_quota(c, doc);
+	if (!ret)
+		ret = load_groups(c, doc);
+	if (!ret)
+		ret = load_actors(c, doc, &total);
+	if (!ret)
+		ret = load_workloads(c, doc, &total);
+	if (ret)
+		return ret;
+	implicit_groups(sc);
+	sc->cfg.max_thread_indexes = sc->max_threads;
+	ret = load_report(c, doc);
+	if (!ret)
+		ret = load_expect(c, doc);
+	return ret;
+}
+
+static int load_text(const char *text, size_t len, const char *file,
+		     struct ms_scenario **out, struct ms_scenario_error *err)
+{
+	struct ms__toml_error terr = { 0 };
+	struct ms__tnode *doc = NULL;
+	struct ms_scenario *sc;
+	struct ms__lctx c = { 0 };
+	int ret;
+
+	*out = NULL;
+	ret = ms__toml_parse(text, len, file, &doc, &terr);
+	if (ret == -ENOMEM) {
+		ms__error_set(err, file, 0, 0, NULL, "out of memory");
+		return ret;
+	}
+	if (ret) {
+		ms__error_set(err, file, terr.line, terr.column,
+			      "the file is not valid TOML (https://toml.io)",
+			      "%s", terr.message);
+		return -EINVAL;
+	}
+	sc = g_new0(struct ms_scenario, 1);
+	scenario_init(sc);
+	sc->file = g_strdup(file);
+	g_free(sc->name);
+	sc->name = default_name(file);
+	c.file = file;
+	c.err = err;
+	c.sc = sc;
+	ret = load_doc(&c, doc);
+	ms__tnode_free(doc);
+	if (ret) {
+		ms_scenario_free(sc);
+		return ret;
+	}
+	*out = sc;
+	return 0;
+}
+
+int ms_scenario_load_string(const char *text, const char *display_name,
+			    struct ms_scenario **out,
+			    struct ms_scenario_error *err)
+{
+	if (!display_name)
+		display_name = "<string>";
+	if (!text || !out) {
+		ms__error_set(err, display_name, 0, 0, NULL, "no text to load");
+		return -EINVAL;
+	}
+	return load_text(text, strlen(text), display_name, out, err);
+}
+
+int ms_scenario_load_file(const char *path, struct ms_scenario **out,
+			  struct ms_scenario_error *err)
+{
+	GError *gerr = NULL;
+	gchar *text = NULL;
+	gsize len = 0;
+	int ret;
+
+	if (!path || !out) {
+		ms__error_set(err, path ? path : "<none>", 0, 0, NULL,
+			      "no file to load");
+		return -EINVAL;
+	}
+	*out = NULL;
+	if (!g_file_get_contents(path, &text, &len, &gerr)) {
+		switch (gerr->code) {
+		case G_FILE_ERROR_NOENT: ret = -ENOENT; break;
+		case G_FILE_ERROR_ACCES: ret = -EACCES; break;
+		case G_FILE_ERROR_ISDIR: ret = -EISDIR; break;
+		case G_FILE_ERROR_NOMEM: ret = -ENOMEM; break;
+		default: ret = -EIO; break;
+		}
+		ms__error_set(err, path, 0, 0, NULL, "cannot read the file: %s",
+			      g_strerror(-ret));
+		g_error_free(gerr);
+		return ret;
+	}
+	ret = load_text(text, len, path, out, err);
+	g_free(text);
+	return ret;
+}
+
+/* ---- accessors ---- */
+
+const char *ms_scenario_name(const struct ms_scenario *sc)
+{
+	return sc->name;
+}
+
+const char *ms_scenario_description(const struct ms_scenario *sc)
+{
+	return sc->description;
+}
+
+const char *ms_scenario_file(const struct ms_scenario *sc)
+{
+	return sc->file;
+}
+
+uint64_t ms_scenario_seed(const struct ms_scenario *sc)
+{
+	return sc->cfg.seed;
+}
+
+uint64_t ms_scenario_tick_limit(const struct ms_scenario *sc)
+{
+	return sc->cfg.tick_limit;
+}
+
+size_t ms_scenario_policy_count(const struct ms_scenario *sc)
+{
+	return sc->policies->len;
+}
+
+const char *ms_scenario_policy(const struct ms_scenario *sc, size_t i)
+{
+	if (i >= sc->policies->len)
+		return NULL;
+	return g_array_index(sc->policies, struct ms__policy, i).name;
+}
+
+size_t ms_scenario_actor_count(const struct ms_scenario *sc)
+{
+	return sc->actors->len;
+}
+
+bool ms_scenario_has_attackers(const struct ms_scenario *sc)
+{
+	for (guint i = 0; i < sc->actors->len; i++)
+		if (g_array_index(sc->actors, struct ms__actor, i).role ==
+		    MS_ROLE_ATTACKER)
+			return true;
+	return false;
+}
+
+const char *ms_actor_role_name(enum ms_actor_role role)
+{
+	return role < MS_ROLE__COUNT ? roles[role] : "?";
+}

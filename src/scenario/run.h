@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A run in progress: private to src/scenario (run.c builds and collects,
+ * actor.c interprets the scripts inside the simulated threads).
+ */
+#ifndef MS_SCENARIO_RUN_H
+#define MS_SCENARIO_RUN_H
+
+#include "scenario/scn.h"
+
+struct ms_heap;
+
+/* Live counters of an actor, a group, a role or the whole run. */
+struct ms__tally {
+	struct ms_scenario_counters c;
+	uint32_t alive;		/* actors: threads not ended yet */
+};
+
+/* What the run knows of a thread (indexed by tid). */
+struct ms__tinfo {
+	int actor;		/* index into sc->actors; unset entries: 0 with
+				 * registered false */
+	bool registered;
+	bool ended;
+	char name[32];
+};
+
+struct ms__run {
+	const struct ms_scenario *sc;
+	struct ms_scenario_error *err;
+	struct ms_sim *sim;
+	struct ms_scenario_result *res;
+	uint64_t seed;
+	uint64_t tick_limit;
+	bool without_attackers;
+	bool keep_sim;
+
+	struct ms_heap **pools;		/* by index of sc->pools */
+	GArray *tinfo;			/* struct ms__tinfo, by tid */
+	GPtrArray *ctxs;		/* struct ms__tctx, owned */
+
+	struct ms__tally *acc;		/* by actor */
+	struct ms__tally *gacc;		/* by group */
+	struct ms__tally racc[MS_ROLE__COUNT];
+	struct ms__tally tacc;
+	uint64_t attacker_peak;
+	bool exhausted;
+	uint64_t exhausted_tick;
+
+	GArray *samples;		/* struct ms_scenario_sample */
+	uint64_t sample_every;
+	uint64_t next_sample;
+	size_t sample_cap;
+
+	ms_scenario_progress_fn progress;
+	void *progress_user;
+	uint64_t progress_every;
+	uint64_t next_progress;
+};
+
+/* Something a thread holds and may free with { free = ... }. */
+struct ms__held {
+	void *p;
+	const char *tag;	/* the step's `as`, or NULL */
+};
+
+/* The state of one actor thread (an instance or a spawned child). */
+struct ms__tctx {
+	struct ms__run *run;
+	int actor;
+	const struct ms__block *script;
+	bool top;		/* an instance, not a spawned child */
+	ms_tid tid;
+	uint32_t spawned;	/* children made so far (for their names) */
+	GArray *held;		/* struct ms__held */
+	GArray *children;	/* ms_tid */
+	bool refused;		/* an allocation was refused (until) */
+};
+
+/* Entry of every actor thread. */
+void ms__actor_main(struct ms_sim *sim, void *arg);
+
+/* Record that tid belongs to actor (idempotent). */
+void ms__run_register(struct ms__run *run, ms_tid tid, int actor,
+		      const char *name);
+
+#endif

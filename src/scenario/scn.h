@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The scenario model: what the loader makes of a file, what the runner
+ * executes. Private to src/scenario.
+ *
+ * A loaded scenario is immutable: every run reads it and keeps its own
+ * mutable state (struct ms__run in run.c), so one scenario can run many
+ * times, under several policies and seeds.
+ */
+#ifndef MS_SCENARIO_SCN_H
+#define MS_SCENARIO_SCN_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <memsim/scenario.h>
+
+#include "scenario/tree.h"
+
+/* A place in the file. */
+struct ms__pos {
+	unsigned line, column;
+};
+
+/* A numeric operand: a constant or a seeded random draw (ms_sim_random). */
+enum ms__val_kind {
+	MS__VAL_CONST = 0,
+	MS__VAL_UNIFORM,	/* { uniform = [lo, hi] }: lo..hi inclusive */
+	MS__VAL_EXP,		/* { exponential = mean } */
+	MS__VAL_CHOICE,		/* { choice = [a, b, ...] } */
+};
+
+struct ms__val {
+	enum ms__val_kind kind;
+	int64_t a, b;		/* CONST: a; UNIFORM: [a, b]; EXP: mean a */
+	int64_t *choices;	/* CHOICE */
+	size_t n_choices;
+	struct ms__pos pos;
+};
+
+/* Script operations. docs/scenario-format.md describes each. */
+#define MS__OPS(X)                                                           \
+	X(SLEEP, "sleep")                                                    \
+	X(YIELD, "yield")                                                    \
+	X(BUSY, "busy")                                                      \
+	X(REPEAT, "repeat")                                                  \
+	X(SPAWN, "spawn")                                                    \
+	X(JOIN, "join")                                                      \
+	X(RECURSE, "recurse")                                                \
+	X(TOUCH, "touch")                                                    \
+	X(ALLOC, "alloc")                                                    \
+	X(FREE, "free")
+
+enum ms__op {
+#define MS__OP_ENUM(name, text) MS__OP_##name,
+	MS__OPS(MS__OP_ENUM)
+#undef MS__OP_ENUM
+	MS__OP__COUNT
+};
+
+const char *ms__op_name(enum ms__op op);
+
+struct ms__step;
+
+struct ms__block {
+	size_t n;
+	struct ms__step *steps;
+};
+
+enum ms__until {
+	MS__UNTIL_NONE = 0,
+	MS__UNTIL_REFUSED,	/* an allocation of the body was refused */
+};
+
+enum ms__touch_target {
+	MS__TOUCH_STACK = 0,
+	MS__TOUCH_HEAP,		/* a block this thread holds (by tag) */
+};
+
+enum ms__free_what {
+	MS__FREE_LAST = 0,
+	MS__FREE_FIRST,
+	MS__FREE_ALL,
+	MS__FREE_TAG,
+};
+
+/*
+ * One step. Which fields mean what depends on op (see parse in script.c):
+ *   n       the verb's operand (ticks, count, depth, bytes)
+ *   m       a second operand (frame size, offset, ...)
+ *   str     a name (tag, target, object type)
+ *   body    repeat's `do`, spawn's `script`
+ */
+struct ms__step {
+	enum ms__op op;
+	struct ms__pos pos;
+	struct ms__val n;
+	struct ms__val m;
+	char *str;
+	char *tag;		/* `as = "name"`: the result's tag */
+	int kind;		/* op-specific sub-kind */
+	int access;		/* TOUCH: enum ms_access */
+	enum ms__until until;
+	bool has_n;
+	bool flag;		/* SPAWN: wait for the children */
+	int priority;		/* SPAWN */
+	bool prio_set;
+	size_t stack_size;	/* SPAWN: 0 = actor's */
+	char *name;		/* SPAWN: child name prefix */
+	struct ms__block body;
+};
+
+struct ms__group {
+	char *name;
+	struct ms__pos pos;
+	uint32_t id;
+	bool implicit;		/* the group of an actor that names none */
+	int pool;		/* default pool for its actors, -1 */
+	bool has_limit;		/* limit = ...: ms_quota_group_limit_set */
+	uint64_t limit;
+};
+
+struct ms__pool {
+	char *name;
+	struct ms__pos pos;
+	size_t size;
+};
+
+struct ms__actor {
+	char *name;
+	struct ms__pos pos;
+	uint32_t count;
+	bool user;
+	int priority;
+	int group;		/* index into groups */
+	int pool;		/* index into pools, -1: none */
+	enum ms_actor_role role;
+	size_t stack_size;	/* 0: the sim's */
+	struct ms__val start;	/* ticks to wait before the script */
+	bool has_start;
+	bool has_limit;		/* limit = ...: ms_quota_thread_limit_set */
+	uint64_t limit;
+	struct ms__block script;
+};
+
+/* A quota policy the scenario runs, with its [quota.<policy>] limit. */
+struct ms__policy {
+	char *name;
+	struct ms__pos pos;
+	uint64_t limit;		/* 0: the policy's default */
+	bool limit_set;
+	struct ms__pos limit_pos;
+};
+
+enum ms__rhs_kind {
+	MS__RHS_NUMBER = 0,
+	MS__RHS_METRIC,
+};
+
+struct ms__expect {
+	char *text;
+	struct ms__pos pos;
+	char *metric;
+	enum ms_expect_op op;
+	enum ms__rhs_kind rhs_kind;
+	double rhs;
+	char *rhs_metric;
+	int policy;		/* index into policies, -1: every policy */
+};
+
+struct ms_scenario {
+	char *file;
+	char *name;
+	char *description;
+
+	/* [sim] */
+	struct ms_config cfg;
+	uint32_t max_threads;
+	uint64_t sample_every;	/* [report]; 0: automatic */
+
+	/* [kernel] */
+	GArray *pools;		/* struct ms__pool */
+
+	/* [quota] */
+	GArray *policies;	/* struct ms__policy, at least one */
+
+	GArray *groups;		/* struct ms__group */
+	GArray *actors;		/* struct ms__actor */
+	GArray *expects;	/* struct ms__expect */
+};
+
+/* ---- loader helpers shared by the loader's files (load.c, script.c) ---- */
+
+struct ms__lctx {
+	const char *file;
+	struct ms_scenario_error *err;
+	struct ms_scenario *sc;
+	bool failed;
+};
+
+/* Report an error at pos (first error wins). Returns -EINVAL. */
+int ms__lerr(struct ms__lctx *c, unsigned line, unsigned column,
+	     const char *hint, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/* Fill err with a formatted error. */
+void ms__error_set(struct ms_scenario_error *err, const char *file,
+		   unsigned line, unsigned column, const char *hint,
+		   const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/* The closest of words[0..n) to s, or NULL if none is close enough. */
+const char *ms__nearest(const char *s, const char *const *words, size_t n);
+
+/*
+ * Refuse every key of table t not in known[] (NULL-terminated), with the
+ * nearest known key as hint. what names the table in messages ("[sim]").
+ */
+int ms__check_keys(struct ms__lctx *c, const struct ms__tnode *t,
+		   const char *what, const char *const *known);
+
+/* Typed getters. Absent keys leave *out alone and return 0. */
+int ms__get_int(struct ms__lctx *c, const struct ms__tnode *t,
+		const char *key, int64_t min, int64_t max, int64_t *out,
+		bool *found);
+int ms__get_size(struct ms__lctx *c, const struct ms__tnode *t,
+		 const char *key, uint64_t min, uint64_t max, uint64_t *out,
+		 bool *found);
+int ms__get_str(struct ms__lctx *c, const struct ms__tnode *t,
+		const char *key, const char **out, struct ms__pos *pos);
+int ms__get_bool(struct ms__lctx *c, const struct ms__tnode *t,
+		 const char *key, bool *out);
+/* One of choices[] (NULL-terminated); *out = its index. */
+int ms__get_enum(struct ms__lctx *c, const struct ms__tnode *t,
+		 const char *key, const char *const *choices, int *out);
+/* A size value node: integer or "64 KiB". */
+int ms__node_size(struct ms__lctx *c, const char *key,
+		  const struct ms__tnode *v, uint64_t min, uint64_t max,
+		  uint64_t *out);
+/* A numeric operand: constant or { uniform | exponential | choice }. */
+int ms__node_val(struct ms__lctx *c, const char *key,
+		 const struct ms__tnode *v, int64_t min, int64_t max,
+		 bool size, struct ms__val *out);
+int ms__type_error(struct ms__lctx *c, const char *key,
+		   const struct ms__tnode *v, const char *expected);
+
+/* script.c */
+int ms__parse_script(struct ms__lctx *c, const char *key,
+		     const struct ms__tnode *arr, int depth,
+		     struct ms__block *out);
+void ms__block_fini(struct ms__block *b);
+void ms__val_fini(struct ms__val *v);
+/* Threads one instance may spawn in all (saturating). */
+uint64_t ms__block_spawns(const struct ms__block *b);
+/* Whether any step of b (recursively) allocates. */
+bool ms__block_allocates(const struct ms__block *b);
+
+/* expect.c */
+int ms__parse_expect(struct ms__lctx *c, const struct ms__tnode *v,
+		     int policy, struct ms__expect *out);
+void ms__expect_fini(struct ms__expect *e);
+/* Whether name is a metric this scenario's results will have. */
+bool ms__metric_known(const struct ms_scenario *sc, const char *name,
+		      const char **hint);
+
+/* Draw a value (in a simulated thread or the host, with the sim's rng). */
+int64_t ms__val_draw(struct ms_sim *sim, const struct ms__val *v);
+
+#endif

@@ -1,0 +1,418 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Actor scripts: parsing the steps of a script into struct ms__step.
+ *
+ * A step is a table with exactly one operation key (its verb: `sleep`,
+ * `alloc`, `repeat`...) whose value is the operation's main operand, plus
+ * the modifiers that operation accepts:
+ *
+ *     { alloc = 64, as = "buf" }
+ *     { repeat = 100, until = "refused", do = [ ... ] }
+ *
+ * Invariant: a parsed block is complete and valid: every operand is in
+ * range, every nested block parsed, so the interpreter never has to check
+ * the script again (only the simulation's answers).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <memsim/fault.h>
+#include <memsim/thread.h>
+
+#include "scenario/scn.h"
+
+#define MAX_NESTING 16
+#define REPEAT_DEFAULT_CAP 1000000
+
+static const char *const op_names[] = {
+#define MS__OP_TEXT(name, text) text,
+	MS__OPS(MS__OP_TEXT)
+#undef MS__OP_TEXT
+	NULL
+};
+
+const char *ms__op_name(enum ms__op op)
+{
+	return op < MS__OP__COUNT ? op_names[op] : "?";
+}
+
+/* The keys each operation accepts, its verb first. */
+static const char *const keys_sleep[] = { "sleep", NULL };
+static const char *const keys_yield[] = { "yield", NULL };
+static const char *const keys_busy[] = { "busy", NULL };
+static const char *const keys_repeat[] = { "repeat", "until", "do", NULL };
+static const char *const keys_spawn[] = {
+	"spawn", "script", "name", "priority", "stack_size", "mode", "wait",
+	NULL
+};
+static const char *const keys_join[] = { "join", NULL };
+static const char *const keys_recurse[] = { "recurse", "frame", NULL };
+static const char *const keys_touch[] = { "touch", "offset", "access", NULL };
+static const char *const keys_alloc[] = { "alloc", "as", "wait", NULL };
+static const char *const keys_free[] = { "free", NULL };
+
+static const char *const *const op_keys[MS__OP__COUNT] = {
+	[MS__OP_SLEEP] = keys_sleep,
+	[MS__OP_YIELD] = keys_yield,
+	[MS__OP_BUSY] = keys_busy,
+	[MS__OP_REPEAT] = keys_repeat,
+	[MS__OP_SPAWN] = keys_spawn,
+	[MS__OP_JOIN] = keys_join,
+	[MS__OP_RECURSE] = keys_recurse,
+	[MS__OP_TOUCH] = keys_touch,
+	[MS__OP_ALLOC] = keys_alloc,
+	[MS__OP_FREE] = keys_free,
+};
+
+static const struct ms__tnode *val_of(const struct ms__tnode *t,
+				      const char *key)
+{
+	const struct ms__tentry *e = ms__table_find(t, key);
+
+	return e ? e->val : NULL;
+}
+
+/* Which operation a step table is; -1 after an error. */
+static int step_op(struct ms__lctx *c, const struct ms__tnode *t)
+{
+	int found = -1;
+	const struct ms__tentry *first = NULL;
+	char hint[MS_SCENARIO_MSG_MAX];
+
+	for (size_t i = 0; i < t->u.table.n; i++) {
+		const struct ms__tentry *e = &t->u.table.e[i];
+
+		for (int op = 0; op < MS__OP__COUNT; op++) {
+			if (strcmp(e->key, op_names[op]) != 0)
+				continue;
+			if (found >= 0) {
+				snprintf(hint, sizeof(hint),
+					 "write each operation as its own step: "
+					 "{ %s = ... }, { %s = ... }",
+					 op_names[found], e->key);
+				ms__lerr(c, e->line, e->column, hint,
+					 "a step has two operations, '%s' and '%s'",
+					 op_names[found], e->key);
+				return -1;
+			}
+			found = op;
+		}
+		/* `until` alone makes a repeat (bounded by a default cap). */
+		if (strcmp(e->key, "until") == 0 && !ms__table_find(t, "repeat"))
+			found = found < 0 ? MS__OP_REPEAT : found;
+		if (!first)
+			first = e;
+	}
+	if (found >= 0)
+		return found;
+	if (first) {
+		const char *near = ms__nearest(first->key, op_names,
+					       MS__OP__COUNT);
+
+		if (near)
+			snprintf(hint, sizeof(hint), "did you mean '%s'?", near);
+		else
+			snprintf(hint, sizeof(hint),
+				 "operations: sleep, yield, busy, repeat, spawn, "
+				 "join, recurse, touch, alloc, free");
+		ms__lerr(c, first->line, first->column, hint,
+			 "unknown operation '%s'", first->key);
+		return -1;
+	}
+	ms__lerr(c, t->line, t->column,
+		 "a step is a table like { sleep = 10 }", "empty step");
+	return -1;
+}
+
+static int need_block(struct ms__lctx *c, const struct ms__tnode *t,
+		      const char *key, const char *op, int depth,
+		      struct ms__block *out)
+{
+	const struct ms__tnode *v = val_of(t, key);
+	char hint[MS_SCENARIO_MSG_MAX];
+
+	if (!v) {
+		snprintf(hint, sizeof(hint), "write { %s = ..., %s = [ ... ] }",
+			 op, key);
+		return ms__lerr(c, t->line, t->column, hint,
+				"'%s' needs '%s', the steps to run", op, key);
+	}
+	return ms__parse_script(c, key, v, depth + 1, out);
+}
+
+static int parse_step(struct ms__lctx *c, const struct ms__tnode *t,
+		      int depth, struct ms__step *s)
+{
+	const uint32_t max_threads = c->sc->max_threads;
+	const struct ms__tnode *v;
+	const char *str = NULL;
+	int op, ret, idx;
+	char what[64];
+
+	s->pos.line = t->line;
+	s->pos.column = t->column;
+	op = step_op(c, t);
+	if (op < 0)
+		return -EINVAL;
+	s->op = (enum ms__op)op;
+	snprintf(what, sizeof(what), "%s '%s' step",
+		 strchr("aeiou", op_names[op][0]) ? "an" : "a", op_names[op]);
+	ret = ms__check_keys(c, t, what, op_keys[op]);
+	if (ret)
+		return ret;
+	v = val_of(t, ms__op_name(s->op));
+	s->has_n = v != NULL;
+
+	switch (s->op) {
+	case MS__OP_SLEEP:
+	case MS__OP_BUSY:
+		return ms__node_val(c, ms__op_name(s->op), v, 0, INT64_MAX / 4,
+				    false, &s->n);
+	case MS__OP_YIELD:
+		return ms__node_val(c, "yield", v, 1, 1000000, false, &s->n);
+	case MS__OP_REPEAT:
+		if (v) {
+			ret = ms__node_val(c, "repeat", v, 0, INT32_MAX, false,
+					   &s->n);
+			if (ret)
+				return ret;
+		} else {
+			s->n.kind = MS__VAL_CONST;
+			s->n.a = REPEAT_DEFAULT_CAP;
+		}
+		if (val_of(t, "until")) {
+			static const char *const untils[] = { "refused", NULL };
+
+			ret = ms__get_enum(c, t, "until", untils, &idx);
+			if (ret)
+				return ret;
+			s->until = MS__UNTIL_REFUSED;
+		}
+		return need_block(c, t, "do", "repeat", depth, &s->body);
+	case MS__OP_SPAWN: {
+		int64_t prio = 0;
+		uint64_t stack = 0;
+		bool found = false;
+		static const char *const modes[] = { "user", "supervisor", NULL };
+		int mode = -1;
+
+		ret = ms__node_val(c, "spawn", v, 1, max_threads, false, &s->n);
+		if (!ret)
+			ret = ms__get_int(c, t, "priority", MS_PRIO_MIN,
+					  MS_PRIO_MAX, &prio, &found);
+		s->priority = (int)prio;
+		s->prio_set = found;
+		if (!ret)
+			ret = ms__get_size(c, t, "stack_size", 4096,
+					   (uint64_t)256 << 20, &stack, NULL);
+		s->stack_size = stack;
+		if (!ret)
+			ret = ms__get_enum(c, t, "mode", modes, &mode);
+		s->kind = mode;	/* -1: the parent's mode */
+		if (!ret)
+			ret = ms__get_bool(c, t, "wait", &s->flag);
+		if (!ret)
+			ret = ms__get_str(c, t, "name", &str, NULL);
+		if (ret)
+			return ret;
+		if (str)
+			s->name = g_strdup(str);
+		return need_block(c, t, "script", "spawn", depth, &s->body);
+	}
+	case MS__OP_JOIN: {
+		static const char *const joins[] = { "children", NULL };
+
+		return ms__get_enum(c, t, "join", joins, &idx);
+	}
+	case MS__OP_RECURSE:
+		ret = ms__node_val(c, "recurse", v, 0, 1 << 20, false, &s->n);
+		if (ret)
+			return ret;
+		s->m.kind = MS__VAL_CONST;
+		s->m.a = 256;
+		v = val_of(t, "frame");
+		if (v)
+			ret = ms__node_val(c, "frame", v, 16, 65536, true, &s->m);
+		return ret;
+	case MS__OP_TOUCH: {
+		static const char *const targets[] = { "stack", NULL };
+		static const char *const accesses[] = { "read", "write", NULL };
+		int acc = 1;
+		int64_t off = 0;
+
+		ret = ms__get_enum(c, t, "touch", targets, &idx);
+		if (!ret)
+			ret = ms__get_enum(c, t, "access", accesses, &acc);
+		if (!ret)
+			ret = ms__get_int(c, t, "offset", -((int64_t)1 << 30),
+					  (int64_t)1 << 30, &off, NULL);
+		if (ret)
+			return ret;
+		s->kind = MS__TOUCH_STACK;
+		s->access = acc == 0 ? MS_ACCESS_READ : MS_ACCESS_WRITE;
+		s->m.kind = MS__VAL_CONST;
+		s->m.a = off;
+		return 0;
+	}
+	case MS__OP_ALLOC: {
+		int64_t wait = 0;
+		bool found = false;
+
+		ret = ms__node_val(c, "alloc", v, 1, (int64_t)1 << 32, true,
+				   &s->n);
+		if (!ret)
+			ret = ms__get_str(c, t, "as", &str, NULL);
+		if (!ret && val_of(t, "wait") &&
+		    val_of(t, "wait")->type == MS__T_STRING &&
+		    strcmp(val_of(t, "wait")->u.s, "forever") == 0) {
+			s->m.kind = MS__VAL_CONST;
+			s->m.a = -1;
+			s->flag = true;
+		} else if (!ret) {
+			ret = ms__get_int(c, t, "wait", 0, INT64_MAX / 4, &wait,
+					  &found);
+			s->m.kind = MS__VAL_CONST;
+			s->m.a = wait;
+			s->flag = found;
+		}
+		if (ret)
+			return ret;
+		if (str)
+			s->tag = g_strdup(str);
+		return 0;
+	}
+	case MS__OP_FREE:
+		if (v->type != MS__T_STRING)
+			return ms__type_error(c, "free", v,
+					      "\"last\", \"first\", \"all\" or a "
+					      "tag given with 'as'");
+		if (strcmp(v->u.s, "last") == 0) {
+			s->kind = MS__FREE_LAST;
+		} else if (strcmp(v->u.s, "first") == 0) {
+			s->kind = MS__FREE_FIRST;
+		} else if (strcmp(v->u.s, "all") == 0) {
+			s->kind = MS__FREE_ALL;
+		} else {
+			s->kind = MS__FREE_TAG;
+			s->str = g_strdup(v->u.s);
+		}
+		return 0;
+	case MS__OP__COUNT:
+		break;
+	}
+	return 0;
+}
+
+int ms__parse_script(struct ms__lctx *c, const char *key,
+		     const struct ms__tnode *arr, int depth,
+		     struct ms__block *out)
+{
+	int ret = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (arr->type != MS__T_ARRAY)
+		return ms__type_error(c, key, arr, "an array of steps");
+	if (depth > MAX_NESTING)
+		return ms__lerr(c, arr->line, arr->column, NULL,
+				"scripts nest more than %d deep", MAX_NESTING);
+	out->steps = g_new0(struct ms__step, arr->u.array.n ? arr->u.array.n : 1);
+	for (size_t i = 0; i < arr->u.array.n; i++) {
+		const struct ms__tnode *t = arr->u.array.v[i];
+
+		out->n = i + 1;
+		if (t->type != MS__T_TABLE) {
+			ret = ms__lerr(c, t->line, t->column,
+				       "a step is a table like { sleep = 10 }",
+				       "a step of '%s' must be a table, not %s",
+				       key, ms__tnode_type_name(t->type));
+			break;
+		}
+		ret = parse_step(c, t, depth, &out->steps[i]);
+		if (ret)
+			break;
+	}
+	return ret;
+}
+
+static void step_fini(struct ms__step *s)
+{
+	ms__val_fini(&s->n);
+	ms__val_fini(&s->m);
+	g_free(s->str);
+	g_free(s->tag);
+	g_free(s->name);
+	ms__block_fini(&s->body);
+}
+
+void ms__block_fini(struct ms__block *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		step_fini(&b->steps[i]);
+	g_free(b->steps);
+	b->steps = NULL;
+	b->n = 0;
+}
+
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX / 4 - b ? UINT64_MAX / 4 : a + b;
+}
+
+static uint64_t sat_mul(uint64_t a, uint64_t b)
+{
+	if (a && b > (UINT64_MAX / 4) / a)
+		return UINT64_MAX / 4;
+	return a * b;
+}
+
+static uint64_t val_max(const struct ms__val *v)
+{
+	uint64_t m = 0;
+
+	switch (v->kind) {
+	case MS__VAL_CONST:
+		return (uint64_t)v->a;
+	case MS__VAL_UNIFORM:
+		return (uint64_t)v->b;
+	case MS__VAL_EXP:
+		return UINT64_MAX / 4;
+	case MS__VAL_CHOICE:
+		for (size_t i = 0; i < v->n_choices; i++)
+			if ((uint64_t)v->choices[i] > m)
+				m = (uint64_t)v->choices[i];
+		return m;
+	}
+	return m;
+}
+
+uint64_t ms__block_spawns(const struct ms__block *b)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < b->n; i++) {
+		const struct ms__step *s = &b->steps[i];
+
+		if (s->op == MS__OP_SPAWN)
+			n = sat_add(n, sat_mul(val_max(&s->n),
+					       1 + ms__block_spawns(&s->body)));
+		else if (s->op == MS__OP_REPEAT)
+			n = sat_add(n, sat_mul(val_max(&s->n),
+					       ms__block_spawns(&s->body)));
+	}
+	return n;
+}
+
+bool ms__block_allocates(const struct ms__block *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		const struct ms__step *s = &b->steps[i];
+
+		if (s->op == MS__OP_ALLOC)
+			return true;
+		if ((s->op == MS__OP_REPEAT || s->op == MS__OP_SPAWN) &&
+		    ms__block_allocates(&s->body))
+			return true;
+	}
+	return false;
+}
