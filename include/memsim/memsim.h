@@ -32,5 +32,8 @@
 #if __has_include(<memsim/scenario.h>)
 #include <memsim/scenario.h>
 #endif
+#if __has_include(<memsim/report.h>)
+#include <memsim/report.h>
+#endif
 
 #endif

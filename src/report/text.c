@@ -1,0 +1,468 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The text report: what a kernel designer reads on a terminal.
+ *
+ * Tables are aligned by measuring every cell first (numbers right-aligned,
+ * names left-aligned). Invariant: the simulated part is deterministic like
+ * the JSON; host figures (wall time, peak RSS, fault backtraces) are in
+ * their own clearly labelled places and are left out under
+ * MS_REPORT_NO_HOST.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "report/report_priv.h"
+
+/* ---- aligned tables ------------------------------------------------------ */
+
+struct table {
+	unsigned ncols;
+	const char *align;	/* 'l' or 'r' per column */
+	GPtrArray *cells;	/* ncols per row, owned strings */
+};
+
+static struct table *table_new(const char *align)
+{
+	struct table *t = g_new0(struct table, 1);
+
+	t->ncols = (unsigned)strlen(align);
+	t->align = align;
+	t->cells = g_ptr_array_new_with_free_func(g_free);
+	return t;
+}
+
+/* ncols strings (printf'd already by the caller). */
+static void table_row(struct table *t, ...)
+{
+	va_list ap;
+
+	va_start(ap, t);
+	for (unsigned i = 0; i < t->ncols; i++)
+		g_ptr_array_add(t->cells, g_strdup(va_arg(ap, const char *)));
+	va_end(ap);
+}
+
+static void table_render(struct table *t, GString *out, const char *indent)
+{
+	unsigned rows = t->cells->len / t->ncols;
+	size_t *w = g_new0(size_t, t->ncols);
+
+	for (unsigned r = 0; r < rows; r++)
+		for (unsigned c = 0; c < t->ncols; c++) {
+			const char *s = t->cells->pdata[r * t->ncols + c];
+			size_t l = g_utf8_strlen(s, -1);
+
+			if (l > w[c])
+				w[c] = l;
+		}
+	for (unsigned r = 0; r < rows; r++) {
+		GString *line = g_string_new(indent);
+
+		for (unsigned c = 0; c < t->ncols; c++) {
+			const char *s = t->cells->pdata[r * t->ncols + c];
+			size_t pad = w[c] - g_utf8_strlen(s, -1);
+
+			if (c)
+				g_string_append(line, "  ");
+			if (t->align[c] == 'r')
+				for (size_t i = 0; i < pad; i++)
+					g_string_append_c(line, ' ');
+			g_string_append(line, s);
+			if (t->align[c] != 'r')
+				for (size_t i = 0; i < pad; i++)
+					g_string_append_c(line, ' ');
+		}
+		/* no trailing blanks: they make golden files fragile */
+		while (line->len && line->str[line->len - 1] == ' ')
+			g_string_truncate(line, line->len - 1);
+		g_string_append_printf(out, "%s\n", line->str);
+		g_string_free(line, TRUE);
+	}
+	g_free(w);
+}
+
+static void table_free(struct table *t)
+{
+	g_ptr_array_free(t->cells, TRUE);
+	g_free(t);
+}
+
+/* ---- small formatters (each returns a static-free buffer the caller owns) */
+
+#define NUM(buf, v) (g_snprintf((buf), sizeof(buf), "%" PRIu64, (uint64_t)(v)), (buf))
+
+static char *fmt_metric(double v)
+{
+	char buf[G_ASCII_DTOSTR_BUF_SIZE + 32];
+
+	if (v == (double)(int64_t)v)
+		return g_strdup_printf("%" PRId64, (int64_t)v);
+	return g_strdup(ms__fmt_double(buf, sizeof(buf), v, 4));
+}
+
+static const char *fmt_slowdown(char *buf, size_t len,
+				const struct ms__report_run *run)
+{
+	double s;
+	char num[G_ASCII_DTOSTR_BUF_SIZE + 32];
+
+	if (ms_report_victim_slowdown(run->res, run->baseline, &s) < 0)
+		return g_strlcpy(buf, "n/a", len), buf;
+	g_snprintf(buf, len, "%sx", ms__fmt_double(num, sizeof(num), s, 2));
+	return buf;
+}
+
+/* ---- sections ------------------------------------------------------------ */
+
+#define COUNTER_HEAD "threads", "requested", "granted", "denied-quota", \
+	"denied-heap", "peak-bytes"
+
+static void counter_cells(const struct ms_scenario_counters *c,
+			  char b[6][24])
+{
+	NUM(b[0], c->instances);
+	NUM(b[1], c->requested);
+	NUM(b[2], c->granted);
+	NUM(b[3], c->denied_quota);
+	NUM(b[4], c->denied_nomem);
+	NUM(b[5], c->peak_bytes);
+}
+
+static void actors_and_groups(GString *out, const struct ms_scenario_result *res)
+{
+	struct table *t = table_new("lll" "rrrrrr");
+	char b[6][24];
+
+	g_string_append(out, "Actors\n");
+	table_row(t, "actor", "role", "group", COUNTER_HEAD);
+	for (size_t i = 0; i < res->n_actors; i++) {
+		const struct ms_scenario_actor_result *a = &res->actors[i];
+
+		counter_cells(&a->c, b);
+		table_row(t, a->name, ms_actor_role_name(a->role), a->group,
+			  b[0], b[1], b[2], b[3], b[4], b[5]);
+	}
+	table_render(t, out, "  ");
+	table_free(t);
+
+	t = table_new("l" "rrrrrr");
+	g_string_append(out, "Groups\n");
+	table_row(t, "group", COUNTER_HEAD);
+	for (size_t i = 0; i < res->n_groups; i++) {
+		const struct ms_scenario_group_result *g = &res->groups[i];
+
+		counter_cells(&g->c, b);
+		table_row(t, g->name, b[0], b[1], b[2], b[3], b[4], b[5]);
+	}
+	counter_cells(&res->total, b);
+	table_row(t, "(all)", b[0], b[1], b[2], b[3], b[4], b[5]);
+	table_render(t, out, "  ");
+	table_free(t);
+}
+
+static void heap(GString *out, const struct ms_report *rep,
+		 const struct ms_scenario_result *res)
+{
+	char p1[40], p2[40];
+
+	g_string_append_printf(out,
+		"Heap\n  size %zu B, peak %zu B (%s), in use at the end %zu B, "
+		"fragmentation %s\n",
+		res->heap_size, res->heap_peak,
+		ms__fmt_pct(p1, sizeof(p1), res->heap_size ?
+			    (double)res->heap_peak / (double)res->heap_size : 0),
+		res->heap_used,
+		ms__fmt_pct(p2, sizeof(p2), res->heap_fragmentation));
+	if (res->n_stats) {
+		struct table *t = table_new("lr");
+
+		for (size_t i = 0; i < res->n_stats; i++) {
+			char *v = fmt_metric(res->stats[i].value);
+
+			table_row(t, res->stats[i].name, v);
+			g_free(v);
+		}
+		table_render(t, out, "  ");
+		table_free(t);
+	}
+}
+
+static void faults(GString *out, const struct ms_report *rep,
+		   const struct ms_scenario_result *res)
+{
+	unsigned bt_max = (rep->flags & MS_REPORT_VERBOSE) ? MS_FAULT_BT_MAX : 4;
+	if (!res->n_faults) {
+		g_string_append(out, "Faults: none\n");
+		return;
+	}
+	g_string_append_printf(out, "Faults (%zu)\n", res->n_faults);
+	for (size_t i = 0; i < res->n_faults; i++) {
+		const struct ms_scenario_fault *sf = &res->faults[i];
+		const struct ms_fault *f = &sf->fault;
+
+		g_string_append_printf(out,
+			"  %s in thread %s (tid %u) at tick %" PRIu64 ": %s+%"
+			PRIu64 "\n    %s\n",
+			ms_fault_kind_name(f->kind), sf->thread, f->tid,
+			f->tick, f->object, f->offset, f->detail);
+		if (!ms__report_host(rep) || !f->bt_depth)
+			continue;
+		g_string_append(out, "    backtrace:");
+		for (unsigned j = 0; j < f->bt_depth && j < bt_max; j++)
+			g_string_append_printf(out, "%s %s", j ? " <" : "",
+					       f->bt[j]);
+		if (f->bt_depth > bt_max)
+			g_string_append(out, " < ...");
+		g_string_append_c(out, '\n');
+	}
+}
+
+static void metrics(GString *out, const struct ms__report_run *run,
+		    bool compare)
+{
+	const struct ms_scenario_result *res = run->res;
+	const struct ms_scenario_metrics *m = &res->metrics;
+	const struct ms_scenario_counters *v = &res->roles[MS_ROLE_VICTIM];
+	struct table *t = table_new("ll");
+	char a[64], b[128];
+
+	g_string_append(out, "Metrics\n");
+	if (m->has_victims) {
+		ms__fmt_pct(a, sizeof(a), m->victim_success);
+		g_snprintf(b, sizeof(b), "%s (%" PRIu64 " of %" PRIu64
+			   " requests)", a, v->granted, v->requested);
+	} else {
+		g_strlcpy(b, "n/a (no victim)", sizeof(b));
+	}
+	table_row(t, "victim success", b);
+	if (m->has_attackers) {
+		ms__fmt_pct(a, sizeof(a), m->attacker_share);
+		g_snprintf(b, sizeof(b), "%s of the heap at peak (%" PRIu64
+			   " B)", a, m->attacker_peak_bytes);
+	} else {
+		g_strlcpy(b, "n/a (no attacker)", sizeof(b));
+	}
+	table_row(t, "attacker share", b);
+	if (m->exhausted)
+		g_snprintf(b, sizeof(b), "tick %" PRIu64, m->time_to_exhaustion);
+	else
+		g_strlcpy(b, "never", sizeof(b));
+	table_row(t, "time to exhaustion", b);
+	fmt_slowdown(a, sizeof(a), run);
+	if (run->baseline && strcmp(a, "n/a") != 0)
+		g_snprintf(b, sizeof(b), "%s (tick %" PRIu64 " against %"
+			   PRIu64 " without the attackers)", a,
+			   m->victim_completion_tick,
+			   run->baseline->metrics.victim_completion_tick);
+	else if (!compare)
+		g_strlcpy(b, "n/a (memsim compare runs the baseline)",
+			  sizeof(b));
+	else
+		g_strlcpy(b, "n/a", sizeof(b));
+	table_row(t, "victim slowdown", b);
+	g_snprintf(b, sizeof(b), "%" PRIu64, m->collateral_denials);
+	table_row(t, "collateral denials", b);
+	table_row(t, "verdict",
+		  ms_verdict_text(ms_report_verdict(res, run->baseline)));
+	table_render(t, out, "  ");
+	table_free(t);
+}
+
+static void expectations(GString *out, const struct ms_scenario_result *res)
+{
+	struct table *t;
+
+	if (!res->n_expects) {
+		g_string_append(out, "Expectations: none\n");
+		return;
+	}
+	g_string_append_printf(out, "Expectations: %zu of %zu hold\n",
+			       res->n_expects - res->n_expects_failed,
+			       res->n_expects);
+	t = table_new("llll");
+	for (size_t i = 0; i < res->n_expects; i++) {
+		const struct ms_scenario_expect_result *e = &res->expects[i];
+		char *act = fmt_metric(e->actual);
+		char *actual = g_strdup_printf("actual %s", act);
+		char *where = g_strdup_printf("%s:%u:%u", res->file, e->line,
+					      e->column);
+
+		table_row(t, e->pass ? "PASS" : "FAIL", e->text, actual,
+			  e->pass ? "" : where);
+		g_free(act);
+		g_free(actual);
+		g_free(where);
+	}
+	table_render(t, out, "  ");
+	table_free(t);
+}
+
+static void run_header(GString *out, const struct ms_scenario_result *res)
+{
+	g_string_append_printf(out,
+		"Policy %s, seed %" PRIu64 ": %s at tick %" PRIu64
+		" (%" PRIu64 " events, hash 0x%016" PRIx64 ")\n",
+		res->policy, res->seed, ms_run_status_name(res->status),
+		res->final_tick, res->event_count, res->event_hash);
+}
+
+static void one_run(GString *out, const struct ms_report *rep,
+		    const struct ms__report_run *run, bool compare)
+{
+	const struct ms_scenario_result *res = run->res;
+
+	run_header(out, res);
+	g_string_append_c(out, '\n');
+	actors_and_groups(out, res);
+	g_string_append_c(out, '\n');
+	heap(out, rep, res);
+	g_string_append_c(out, '\n');
+	faults(out, rep, res);
+	g_string_append_c(out, '\n');
+	metrics(out, run, compare);
+	g_string_append_c(out, '\n');
+	expectations(out, res);
+}
+
+static void comparison(GString *out, const struct ms_report *rep)
+{
+	struct table *t = table_new("lrrlrrll");
+
+	g_string_append(out, "Comparison\n");
+	table_row(t, "policy", "victim-success", "attacker-share",
+		  "exhaustion", "slowdown", "collateral", "expect", "verdict");
+	for (size_t i = 0; i < rep->runs->len; i++) {
+		const struct ms__report_run *run = ms__report_run(rep, i);
+		const struct ms_scenario_result *res = run->res;
+		const struct ms_scenario_metrics *m = &res->metrics;
+		char vs[32], as[32], ex[40], sl[32], co[24], expect[40];
+
+		if (m->has_victims)
+			ms__fmt_pct(vs, sizeof(vs), m->victim_success);
+		else
+			g_strlcpy(vs, "n/a", sizeof(vs));
+		if (m->has_attackers)
+			ms__fmt_pct(as, sizeof(as), m->attacker_share);
+		else
+			g_strlcpy(as, "n/a", sizeof(as));
+		if (m->exhausted)
+			g_snprintf(ex, sizeof(ex), "tick %" PRIu64,
+				   m->time_to_exhaustion);
+		else
+			g_strlcpy(ex, "never", sizeof(ex));
+		fmt_slowdown(sl, sizeof(sl), run);
+		NUM(co, m->collateral_denials);
+		g_snprintf(expect, sizeof(expect), "%s %zu/%zu",
+			   ms_scenario_result_ok(res) ? "PASS" : "FAIL",
+			   res->n_expects - res->n_expects_failed,
+			   res->n_expects);
+		table_row(t, res->policy, vs, as, ex, sl, co, expect,
+			  ms_verdict_text(ms_report_verdict(res,
+							    run->baseline)));
+	}
+	table_render(t, out, "  ");
+	table_free(t);
+}
+
+static void host(GString *out, const struct ms_report *rep)
+{
+	struct table *t = table_new("lrl");
+	char a[64], b[64];
+	uint64_t rss = 0;
+
+	g_string_append(out, "Host (wall clock; not part of the simulated "
+			"result, left out by --no-host)\n");
+	for (size_t i = 0; i < rep->runs->len; i++) {
+		const struct ms__report_run *run = ms__report_run(rep, i);
+		char *base = NULL;
+
+		ms__fmt_double(a, sizeof(a), run->res->host.wall_seconds, 3);
+		if (run->baseline)
+			base = g_strdup_printf("(baseline %s s)",
+				ms__fmt_double(b, sizeof(b),
+					run->baseline->host.wall_seconds, 3));
+		g_snprintf(b, sizeof(b), "%s s", a);
+		table_row(t, run->res->policy, b, base ? base : "");
+		g_free(base);
+		rss = MAX(rss, run->res->host.max_rss_kib);
+	}
+	table_render(t, out, "  ");
+	table_free(t);
+	if (rss)
+		g_string_append_printf(out, "  peak RSS %" PRIu64 " KiB\n",
+				       rss);
+}
+
+int ms_report_write_text(const struct ms_report *rep, FILE *out)
+{
+	const struct ms_scenario_result *first;
+	bool compare;
+	size_t failed = 0, failed_runs = 0, panics = 0;
+	GString *s;
+	int ret;
+
+	if (!rep || !out)
+		return -EINVAL;
+	first = ms_report_result(rep, 0);
+	compare = rep->runs->len > 1 || strcmp(rep->command, "compare") == 0;
+	s = g_string_sized_new(8192);
+
+	g_string_append_printf(s, "memsim %s: scenario %s (%s)\n",
+			       ms_version(),
+			       first ? first->scenario : "?",
+			       first ? first->file : "?");
+	if (rep->sc && ms_scenario_description(rep->sc)[0]) {
+		gchar *d = g_strdup(ms_scenario_description(rep->sc));
+		gchar **lines = g_strsplit(g_strstrip(d), "\n", -1);
+
+		for (gchar **l = lines; *l; l++)
+			g_string_append_printf(s, "  %s\n", *l);
+		g_strfreev(lines);
+		g_free(d);
+	}
+	g_string_append_c(s, '\n');
+
+	if (compare && rep->runs->len) {
+		comparison(s, rep);
+		g_string_append_c(s, '\n');
+	}
+	for (size_t i = 0; i < rep->runs->len; i++) {
+		const struct ms__report_run *run = ms__report_run(rep, i);
+
+		if (compare)
+			g_string_append(s, "----\n");
+		one_run(s, rep, run, compare);
+		g_string_append_c(s, '\n');
+		if (!ms_scenario_result_ok(run->res)) {
+			failed_runs++;
+			failed += run->res->n_expects_failed;
+			if (run->res->status == MS_RUN_PANIC)
+				panics++;
+		}
+	}
+	if (ms__report_host(rep) && rep->runs->len) {
+		host(s, rep);
+		g_string_append_c(s, '\n');
+	}
+	if (!failed_runs)
+		g_string_append(s, "Result: PASS\n");
+	else if (panics)
+		g_string_append_printf(s, "Result: FAIL (the simulated kernel "
+				       "panicked in %zu run%s)\n", panics,
+				       panics == 1 ? "" : "s");
+	else if (compare)
+		g_string_append_printf(s, "Result: FAIL (%zu expectation%s "
+				       "failed, under %zu polic%s)\n", failed,
+				       failed == 1 ? "" : "s", failed_runs,
+				       failed_runs == 1 ? "y" : "ies");
+	else
+		g_string_append_printf(s, "Result: FAIL (%zu expectation%s "
+				       "failed)\n", failed,
+				       failed == 1 ? "" : "s");
+
+	ret = ms__report_flush(s, out);
+	g_string_free(s, TRUE);
+	return ret;
+}
