@@ -128,8 +128,10 @@ struct ms_scenario_run_opts {
 	 */
 	bool without_attackers;
 	uint64_t sample_every;	/* time-series period in ticks; 0: the
-				 * scenario's [report] sample_every, else an
-				 * automatic period giving ~200 samples */
+				 * scenario's [report] sample_every, else
+				 * automatic: 10 ticks, doubled whenever the
+				 * series reaches 400 points (so a run ends
+				 * with 200 to 400 samples, fewer if short) */
 	uint64_t tick_limit;	/* 0: the scenario's */
 	bool keep_sim;		/* keep the sim for ms_scenario_result_sim()
 				 * (events, faults, stats) until the result is

@@ -32,6 +32,7 @@
 #include "scenario/run.h"
 
 #define AUTO_SAMPLES 200
+#define AUTO_FIRST_PERIOD 10
 #define MAX_SAMPLES 1000000
 #define DEFAULT_PROGRESS_EVERY 10000
 
@@ -394,10 +395,10 @@ static void run_init(struct ms__run *run, const struct ms_scenario *sc,
 		run->sample_every = sc->sample_every;
 		run->sample_cap = MAX_SAMPLES;
 	} else {
-		run->sample_every = run->tick_limit ?
-			(run->tick_limit + AUTO_SAMPLES - 1) / AUTO_SAMPLES : 100;
-		if (!run->sample_every)
-			run->sample_every = 1;
+		/* Start fine and double the period whenever the series
+		 * reaches twice the target: any run ends with between
+		 * AUTO_SAMPLES and twice as many points (short runs fewer). */
+		run->sample_every = AUTO_FIRST_PERIOD;
 		run->sample_cap = 2 * AUTO_SAMPLES;
 	}
 	run->next_sample = 0;
