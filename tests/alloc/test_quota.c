@@ -58,6 +58,7 @@ static void quota_count_spammer_gets_exactly_n(void **state)
 	/* The other thread has its own 10, unaffected by the spammer. */
 	assert_int_equal(b.got, 10);
 	assert_int_equal(b.err, -EDQUOT);
+	assert_int_equal(tstats(sim, tb).granted, 10);
 	st = tstats(sim, ta);
 	assert_int_equal(st.requested, 11);
 	assert_int_equal(st.granted, 10);

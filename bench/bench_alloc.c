@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Alloc benchmark: what a quota-checked kernel allocation costs, next to
+ * glibc malloc+free of the same sizes measured in the same run.
+ *
+ *   glibc:   malloc + free, sizes cycling 16..256 bytes (the baseline);
+ *   heap:    the raw allocator (ms__heap_alloc + ms__heap_release), same
+ *            sizes, from the host;
+ *   kalloc:  ms__kalloc + ms__kfree under the "count" policy, requested by
+ *            a simulated thread: quota check, accounting of requester and
+ *            group, heap, two events, simulated clock;
+ *   public:  ms_heap_alloc + ms_heap_free from a simulated supervisor
+ *            thread: the above plus a kernel entry and exit each.
+ *
+ * Each figure is the median of REPS runs, in ns per alloc+free round trip,
+ * with its ratio to glibc. Usage: bench_alloc [iterations]
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include <memsim/memsim.h>
+
+#include "alloc/alloc.h"
+#include "alloc/heap_priv.h"
+#include "sched/sched.h"
+
+#define REPS 7
+#define NSIZES 8
+
+static const size_t sizes[NSIZES] = { 16, 32, 48, 64, 96, 128, 192, 256 };
+
+static void *volatile sink;
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return v[n / 2];
+}
+
+static double bench_glibc(long n)
+{
+	double t0 = now_ns();
+
+	for (long i = 0; i < n; i++) {
+		void *p = malloc(sizes[i & (NSIZES - 1)]);
+
+		sink = p;
+		free(sink);
+	}
+	return (now_ns() - t0) / n;
+}
+
+static double bench_heap(struct ms_heap *h, long n)
+{
+	double t0 = now_ns();
+
+	for (long i = 0; i < n; i++) {
+		void *p = ms__heap_alloc(h, sizes[i & (NSIZES - 1)], 0, 0);
+
+		if (!p)
+			abort();
+		sink = p;
+		ms__heap_release(h, sink);
+	}
+	return (now_ns() - t0) / n;
+}
+
+struct thread_bench {
+	long n;
+	bool public_api;
+	double ns;
+	int err;
+};
+
+static void kalloc_thread(struct ms_sim *sim, void *arg)
+{
+	struct thread_bench *b = arg;
+	struct ms_thread *me = ms__current(sim);
+	double t0 = now_ns();
+
+	for (long i = 0; i < b->n; i++) {
+		void *p;
+		int r = ms__kalloc(sim, me, sizes[i & (NSIZES - 1)],
+				   MS_ALLOC_OTHER, &p);
+
+		if (r) {
+			b->err = r;
+			return;
+		}
+		sink = p;
+		ms__kfree(sim, sink);
+	}
+	b->ns = (now_ns() - t0) / b->n;
+}
+
+static void public_thread(struct ms_sim *sim, void *arg)
+{
+	struct thread_bench *b = arg;
+	double t0 = now_ns();
+
+	for (long i = 0; i < b->n; i++) {
+		void *p;
+		int r = ms_heap_alloc(sim, sizes[i & (NSIZES - 1)], &p);
+
+		if (r) {
+			b->err = r;
+			return;
+		}
+		sink = p;
+		ms_heap_free(sim, sink);
+	}
+	b->ns = (now_ns() - t0) / b->n;
+}
+
+static double bench_in_sim(long n, bool public_api, bool keep_events)
+{
+	struct ms_quota_params qp = { .limit = 10 };
+	struct thread_bench b = { .n = n, .public_api = public_api };
+	struct ms_config cfg;
+	struct ms_sim *sim;
+
+	ms_config_init(&cfg);
+	if (!keep_events)
+		cfg.event_log_capacity = 0;	/* hashed, not stored */
+	if (ms_sim_new(&cfg, &sim) ||
+	    ms_quota_policy_set(sim, "count", &qp) ||
+	    ms_thread_create(sim, NULL, public_api ? public_thread :
+			     kalloc_thread, &b, NULL) ||
+	    ms_sim_run(sim)) {
+		fprintf(stderr, "bench_alloc: sim setup failed\n");
+		exit(3);
+	}
+	if (b.err) {
+		fprintf(stderr, "bench_alloc: allocation failed: %d\n", b.err);
+		exit(3);
+	}
+	ms_sim_free(sim);
+	return b.ns;
+}
+
+int main(int argc, char **argv)
+{
+	long n = argc > 1 ? atol(argv[1]) : 2000000;
+	double g[REPS], h[REPS], k[REPS], ke[REPS], pub[REPS];
+	struct ms_config cfg;
+	struct ms_sim *sim;
+	struct ms_heap *heap;
+	double mg, mh, mk, mke, mp;
+
+	if (n <= 0)
+		n = 2000000;
+	ms_config_init(&cfg);
+	if (ms_sim_new(&cfg, &sim) || ms_heap_create(sim, "bench", 64 * 1024,
+						     &heap)) {
+		fprintf(stderr, "bench_alloc: setup failed\n");
+		return 3;
+	}
+	/* Warm both allocators up. */
+	bench_glibc(n / 10);
+	bench_heap(heap, n / 10);
+	for (int r = 0; r < REPS; r++) {
+		g[r] = bench_glibc(n);
+		h[r] = bench_heap(heap, n);
+		k[r] = bench_in_sim(n, false, false);
+		ke[r] = bench_in_sim(n, false, true);
+		pub[r] = bench_in_sim(n, true, false);
+	}
+	ms_sim_free(sim);
+	mg = median(g, REPS);
+	mh = median(h, REPS);
+	mk = median(k, REPS);
+	mke = median(ke, REPS);
+	mp = median(pub, REPS);
+
+	printf("alloc+free round trip, sizes 16..256 B, %ld iterations, "
+	       "median of %d\n", n, REPS);
+	printf("  %-44s %7.1f ns  (baseline)\n", "glibc malloc+free", mg);
+	printf("  %-44s %7.1f ns  %5.2fx glibc\n",
+	       "raw heap (ms__heap_alloc+release)", mh, mh / mg);
+	printf("  %-44s %7.1f ns  %5.2fx glibc\n",
+	       "ms__kalloc+ms__kfree, count (events hashed)", mk, mk / mg);
+	printf("  %-44s %7.1f ns  %5.2fx glibc\n",
+	       "ms__kalloc+ms__kfree, count (events kept)", mke, mke / mg);
+	printf("  %-44s %7.1f ns  %5.2fx glibc\n",
+	       "ms_heap_alloc+ms_heap_free (kernel entries)", mp, mp / mg);
+	return 0;
+}
