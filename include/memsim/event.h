@@ -55,7 +55,8 @@ typedef uint32_t ms_tid;	/* thread id: 1, 2, 3, ... never reused */
 	X(XPFO_TRANSFER, "xpfo-transfer", "page frame", "to user")          \
 	X(IPC_SEND, "ipc-send", "bytes", "destination node")                \
 	X(IPC_RECV, "ipc-recv", "bytes", "node")                            \
-	X(IPC_DENY, "ipc-deny", "bytes", "errno")
+	X(IPC_DENY, "ipc-deny", "bytes", "errno")                           \
+	X(IPC_DROP, "ipc-drop", "bytes", "node")
 
 enum ms_event_type {
 #define MS__EV_ENUM(name, text, a, b) MS_EV_##name,

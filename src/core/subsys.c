@@ -16,5 +16,5 @@ const struct ms__subsys *const ms__subsystems[MS__SUB__COUNT] = {
 	[MS__SUB_KERNEL] = NULL,
 	[MS__SUB_POOL] = NULL,
 	[MS__SUB_DOMAIN] = NULL,
-	[MS__SUB_IPC] = NULL,
+	[MS__SUB_IPC] = &ms__ipc_subsys,
 };
