@@ -70,9 +70,8 @@ static void list_add(struct ms_heap *h, uint32_t c)
 	h->free_chunks++;
 }
 
-static void list_remove(struct ms_heap *h, uint32_t c)
+static void list_remove_sized(struct ms_heap *h, uint32_t c, int b)
 {
-	int b = bucket_of(csize(h, c));
 	uint32_t *l = links(h, c);
 
 	if (l[0] == c) {
@@ -84,6 +83,33 @@ static void list_remove(struct ms_heap *h, uint32_t c)
 			h->buckets[b] = l[0];
 	}
 	h->free_chunks--;
+}
+
+static void list_remove(struct ms_heap *h, uint32_t c)
+{
+	list_remove_sized(h, c, bucket_of(csize(h, c)));
+}
+
+/*
+ * Put chunk nu where old is in its bucket's list (old leaves it). Only for
+ * two chunks of the same bucket: splitting a chunk or merging into a free
+ * right neighbour usually keeps the bucket, and this saves a removal and
+ * an insertion on the most frequent paths.
+ */
+static void list_replace(struct ms_heap *h, uint32_t old, uint32_t nu, int b)
+{
+	uint32_t *lo = links(h, old), *ln = links(h, nu);
+
+	if (lo[0] == old) {
+		ln[0] = ln[1] = nu;
+	} else {
+		ln[0] = lo[0];
+		ln[1] = lo[1];
+		links(h, lo[1])[0] = nu;
+		links(h, lo[0])[1] = nu;
+	}
+	if (h->buckets[b] == old)
+		h->buckets[b] = nu;
 }
 
 int ms__heap_init(struct ms_heap *h, void *mem, size_t size)
@@ -158,11 +184,11 @@ void *ms__heap_alloc(struct ms_heap *h, size_t size, uint32_t tag,
 	c = find_chunk(h, sz);
 	if (c == UINT32_MAX)
 		goto fail;
-	list_remove(h, c);
 	have = csize(h, c);
 	if (have - sz >= MS__HEAP_MIN_UNITS) {
 		uint32_t r = c + sz;
 		struct ms__chunk_hdr *rh = ms__heap_hdr(h, r);
+		int b = bucket_of(have);
 
 		set_size(h, r, have - sz, false);
 		rh->left_size = sz;
@@ -171,8 +197,15 @@ void *ms__heap_alloc(struct ms_heap *h, size_t size, uint32_t tag,
 		rh->kind = 0;
 		rh->magic = MS__HEAP_MAGIC_FREE;
 		ms__heap_hdr(h, r + have - sz)->left_size = have - sz;
-		list_add(h, r);
+		if (bucket_of(have - sz) == b) {
+			list_replace(h, c, r, b);
+		} else {
+			list_remove(h, c);
+			list_add(h, r);
+		}
 		have = sz;
+	} else {
+		list_remove(h, c);
 	}
 	hd = ms__heap_hdr(h, c);
 	set_size(h, c, have, true);
@@ -259,13 +292,20 @@ enum ms__heap_check ms__heap_release(struct ms_heap *h, void *p)
 	r = c + sz;
 	if (!cused(h, r)) {
 		uint32_t rs = csize(h, r);
+		int b = bucket_of(rs);
 
 		/* r's header stays behind inside c's body, marked free, as a
 		 * left-merged header does: a late free of it is a double free. */
-		list_remove(h, r);
 		sz += rs;
 		set_size(h, c, sz, false);
 		ms__heap_hdr(h, c + sz)->left_size = sz;
+		if (bucket_of(sz) == b &&
+		    (c == 0 || cused(h, c - hd->left_size))) {
+			/* Only r merges, and c+r stays in r's bucket. */
+			list_replace(h, r, c, b);
+			return MS__HEAP_OK;
+		}
+		list_remove_sized(h, r, b);
 	}
 	if (c && !cused(h, c - hd->left_size)) {
 		uint32_t l = c - hd->left_size;
