@@ -198,6 +198,29 @@ int ms_quota_group_stats(struct ms_sim *sim, uint32_t group,
 /* Totals over every request the sim has seen (kernel's own excluded). */
 int ms_quota_total_stats(struct ms_sim *sim, struct ms_quota_stats *out);
 
+/*
+ * The groups the sim has records for (any thread ever in them, or a limit
+ * set), in ascending order: fills up to cap ids and returns how many there
+ * are (call with cap 0 to size the array).
+ */
+size_t ms_quota_group_list(struct ms_sim *sim, uint32_t *ids, size_t cap);
+
+/* What the charged allocations of one kind add up to, over all threads. */
+struct ms_alloc_kind_stats {
+	uint64_t granted;
+	uint64_t freed;
+	uint64_t bytes_held;	/* footprints outstanding now */
+	uint64_t bytes_peak;
+	uint64_t count_held;
+};
+
+/*
+ * @retval 0 and *out filled
+ * @retval -EINVAL kind is not an enum ms_alloc_kind
+ */
+int ms_alloc_kind_stats(struct ms_sim *sim, unsigned kind,
+			struct ms_alloc_kind_stats *out);
+
 #ifdef __cplusplus
 }
 #endif

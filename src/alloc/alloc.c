@@ -244,9 +244,12 @@ static int try_alloc(struct ms__alloc *a, struct ms__acct *ac, size_t size,
 {
 	struct ms_charge c;
 	size_t bytes = ms_heap_footprint(size);
+	struct ms_alloc_kind_stats *k;
 	void *p;
 	int ret;
 
+	if (G_UNLIKELY(kind >= MS_ALLOC__COUNT))
+		kind = MS_ALLOC_OTHER;
 	acct_group(a, ac);
 	fill_charge(a, ac, bytes, kind, &c);
 	ret = a->ops->charge(a->state, &c);
@@ -283,6 +286,12 @@ static int try_alloc(struct ms__alloc *a, struct ms__acct *ac, size_t size,
 		a->total.bytes_peak = a->total.bytes_held;
 	if (a->total.count_held > a->total.count_peak)
 		a->total.count_peak = a->total.count_held;
+	k = &a->kinds[kind];
+	k->granted++;
+	k->count_held++;
+	k->bytes_held += bytes;
+	if (k->bytes_held > k->bytes_peak)
+		k->bytes_peak = k->bytes_held;
 	ms__event(a->sim, MS_EV_ALLOC, ac->tid, bytes, c.heap->id);
 	*out = p;
 	return 0;
@@ -427,6 +436,11 @@ static void credit(struct ms__alloc *a, ms_tid tid, size_t bytes,
 	a->total.count_held--;
 	h->charged--;
 	a->outstanding--;
+	if (G_UNLIKELY(kind >= MS_ALLOC__COUNT))
+		kind = MS_ALLOC_OTHER;	/* a damaged kind byte */
+	a->kinds[kind].freed++;
+	a->kinds[kind].count_held--;
+	a->kinds[kind].bytes_held -= bytes;
 	if (a->ops->uncharge) {
 		struct ms_charge c;
 
@@ -513,6 +527,15 @@ size_t ms__kalloc_bytes(const void *p)
 ms_tid ms_heap_block_owner(const void *p)
 {
 	return p ? ms__heap_hdr_of(p)->tag : MS_TID_NONE;
+}
+
+int ms_alloc_kind_stats(struct ms_sim *sim, unsigned kind,
+			struct ms_alloc_kind_stats *out)
+{
+	if (kind >= MS_ALLOC__COUNT || !out)
+		return -EINVAL;
+	*out = ms__alloc_state(sim)->kinds[kind];
+	return 0;
 }
 
 /* ---- public allocation: one kernel entry each ------------------------ */

@@ -51,6 +51,7 @@ struct ms__alloc {
 	GHashTable *retired;		/* tid -> struct ms_quota_stats * */
 	GHashTable *groups;		/* id -> struct ms__gacct * */
 	struct ms_quota_stats total;
+	struct ms_alloc_kind_stats kinds[MS_ALLOC__COUNT];
 	uint64_t outstanding;		/* charged allocations live */
 };
 

@@ -390,3 +390,33 @@ int ms_quota_total_stats(struct ms_sim *sim, struct ms_quota_stats *out)
 	out->limit = a->default_limit;
 	return 0;
 }
+
+static gint cmp_u32(gconstpointer a, gconstpointer b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+size_t ms_quota_group_list(struct ms_sim *sim, uint32_t *ids, size_t cap)
+{
+	struct ms__alloc *a = ms__alloc_state(sim);
+	GHashTableIter it;
+	gpointer key;
+	GArray *all;
+	size_t n;
+
+	all = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	g_hash_table_iter_init(&it, a->groups);
+	while (g_hash_table_iter_next(&it, &key, NULL)) {
+		uint32_t id = GPOINTER_TO_UINT(key);
+
+		g_array_append_val(all, id);
+	}
+	g_array_sort(all, cmp_u32);
+	n = all->len;
+	for (size_t i = 0; i < n && i < cap; i++)
+		ids[i] = g_array_index(all, uint32_t, i);
+	g_array_free(all, TRUE);
+	return n;
+}

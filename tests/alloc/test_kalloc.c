@@ -84,11 +84,69 @@ static void kalloc_count_policy_limits_thread(void **state)
 	ms_sim_free(sim);
 }
 
+struct kinds {
+	void *p[4];
+};
+
+static void kind_user(struct ms_sim *sim, void *arg)
+{
+	struct kinds *k = arg;
+	struct ms_thread *me = ms__current(sim);
+
+	assert_int_equal(ms__kalloc(sim, me, 64, MS_ALLOC_POLL_COPY, &k->p[0]), 0);
+	assert_int_equal(ms__kalloc(sim, me, 64, MS_ALLOC_POLL_COPY, &k->p[1]), 0);
+	assert_int_equal(ms__kalloc(sim, me, 8, MS_ALLOC_QUEUE_NODE, &k->p[2]), 0);
+	/* Not a kind: counted as "other". */
+	assert_int_equal(ms__kalloc(sim, me, 8, 200, &k->p[3]), 0);
+}
+
+static void kalloc_kinds_and_groups_listed(void **state)
+{
+	struct ms_sim *sim = new_sim_fifo(4096);
+	struct ms_alloc_kind_stats ks;
+	struct kinds k = { 0 };
+	uint32_t ids[4] = { 0 };
+	struct ms_thread_attr a;
+
+	ms_thread_attr_init(&a);
+	a.group = 9;
+	assert_int_equal(ms_thread_create(sim, &a, kind_user, &k, NULL), 0);
+	assert_int_equal(ms_quota_group_limit_set(sim, 4, 100), 0);
+	assert_int_equal(ms_sim_run(sim), 0);
+
+	assert_int_equal(ms_alloc_kind_stats(sim, MS_ALLOC_POLL_COPY, &ks), 0);
+	assert_int_equal(ks.granted, 2);
+	assert_int_equal(ks.count_held, 2);
+	assert_int_equal(ks.bytes_held, 160);
+	assert_int_equal(ms_alloc_kind_stats(sim, MS_ALLOC_OTHER, &ks), 0);
+	assert_int_equal(ks.granted, 1);
+	assert_int_equal(ms_alloc_kind_stats(sim, MS_ALLOC__COUNT, &ks), -EINVAL);
+	assert_string_equal(ms_alloc_kind_name(MS_ALLOC_QUEUE_NODE), "queue-node");
+	assert_string_equal(ms_alloc_kind_name(77), "?");
+
+	for (int i = 0; i < 4; i++)
+		ms__kfree(sim, k.p[i]);
+	assert_int_equal(ms_alloc_kind_stats(sim, MS_ALLOC_POLL_COPY, &ks), 0);
+	assert_int_equal(ks.freed, 2);
+	assert_int_equal(ks.bytes_held, 0);
+	assert_int_equal(ks.bytes_peak, 160);
+	assert_int_equal(ms_alloc_kind_stats(sim, MS_ALLOC_OTHER, &ks), 0);
+	assert_int_equal(ks.count_held, 0);
+
+	/* Group 9 had a thread, group 4 only a limit. */
+	assert_int_equal(ms_quota_group_list(sim, NULL, 0), 2);
+	assert_int_equal(ms_quota_group_list(sim, ids, 4), 2);
+	assert_int_equal(ids[0], 4);
+	assert_int_equal(ids[1], 9);
+	ms_sim_free(sim);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(kalloc_kernel_own_is_uncharged),
 		cmocka_unit_test(kalloc_count_policy_limits_thread),
+		cmocka_unit_test(kalloc_kinds_and_groups_listed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
