@@ -70,6 +70,12 @@ int ms__os_map_fd(struct ms__os *os, int fd, size_t off, size_t len,
 		  unsigned prot, void **out);
 void ms__os_close(int fd);
 
+/* ---- memfd page release (os_memfd.c; sealed pools) ------------------- */
+/* Free [off, off+len) of a memfd: it reads back as zero through every
+ * mapping and holds no host memory. Not counted. */
+int ms__os_fd_punch(struct ms__os *os, int fd, size_t off, size_t len);
+/* ---- end of os_memfd.c ---------------------------------------------- */
+
 /* Counters and failure injection. */
 uint64_t ms__os_calls(const struct ms__os *os, enum ms__os_op op);
 /* Make the nth call (1-based, counted from now) of op fail with -ENOMEM

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT */
+/* Helpers shared by the sealed-pool tests. */
+#ifndef MS_TESTS_POOL_COMMON_H
+#define MS_TESTS_POOL_COMMON_H
+
+#include <dirent.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <memsim/memsim.h>
+
+#include "ms_config.h"
+
+static inline struct ms_sim *new_sim(uint64_t seed)
+{
+	struct ms_config cfg;
+	struct ms_sim *sim = NULL;
+
+	ms_config_init(&cfg);
+	cfg.seed = seed;
+	if (ms_sim_new(&cfg, &sim))
+		abort();
+	return sim;
+}
+
+/* Valgrind makes large loops slow: tests scale them down under it. */
+static inline bool under_valgrind(void)
+{
+	const char *v = getenv("MEMSIM_UNDER_VALGRIND");
+
+	return v && *v && *v != '0';
+}
+
+static inline bool under_asan(void)
+{
+	return MS_SANITIZE_ADDRESS;
+}
+
+/* Open descriptors of this process (a pool holds one memfd). */
+static inline long fd_count(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	long n = 0;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* How many events of a type the sim kept, and the last one's a and b. */
+static inline unsigned count_events(struct ms_sim *sim, uint32_t type,
+				    uint64_t *a, uint64_t *b)
+{
+	struct ms_event ev;
+	unsigned n = 0;
+
+	for (size_t i = 0; i < ms_sim_event_count(sim); i++) {
+		ms_sim_event_get(sim, i, &ev);
+		if (ev.type != type)
+			continue;
+		n++;
+		if (a)
+			*a = ev.a;
+		if (b)
+			*b = ev.b;
+	}
+	return n;
+}
+
+static inline struct ms_pool *new_pool(struct ms_sim *sim, const char *name,
+				       unsigned flags,
+				       enum ms_pool_rare_mode mode,
+				       uint32_t max_pages)
+{
+	struct ms_pool_attr a;
+	struct ms_pool *p = NULL;
+
+	ms_pool_attr_init(&a);
+	a.flags = flags;
+	a.rare_mode = mode;
+	a.max_pages = max_pages;
+	if (ms_pool_create(sim, name, &a, &p))
+		abort();
+	return p;
+}
+
+#endif
