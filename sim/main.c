@@ -78,9 +78,9 @@ static const char summary[] =
 	"report\n"
 	"                           (the default: 'memsim SCENARIO.toml')\n"
 	"  check SCENARIO.toml      validate the scenario without running it\n"
-	"  compare SCENARIO.toml    run it under every policy (--policies, "
-	"else the\n"
-	"                           scenario's list, else all), side by side\n"
+	"  compare SCENARIO.toml    run it under every policy it names (or "
+	"those of\n"
+	"                           --policies), same seed, side by side\n"
 	"  list-policies            the quota policies memsim knows";
 
 static const char description[] =
@@ -424,52 +424,39 @@ out:
 }
 
 /*
- * The policies to compare: --policies, else the scenario's list when it
- * names more than one, else every registered policy.
+ * The policies to compare: --policies (or --policy), else every policy the
+ * scenario names ([quota] policies).
  */
 static int compare_policies(struct cli *c, const struct ms_scenario *sc,
 			    GPtrArray *out)
 {
 	const char *list = c->policies ? c->policies : c->policy;
+	gchar **v;
 
-	if (list) {
-		gchar **v = g_strsplit(list, ",", -1);
-
-		for (gchar **p = v; *p; p++) {
-			g_strstrip(*p);
-			if (!**p) {
-				usage_error("--policies: empty policy name in "
-					    "'%s'", list);
-				g_strfreev(v);
-				return EXIT_USAGE;
-			}
-			for (unsigned i = 0; i < out->len; i++)
-				if (!strcmp(out->pdata[i], *p)) {
-					usage_error("--policies: '%s' is "
-						    "listed twice", *p);
-					g_strfreev(v);
-					return EXIT_USAGE;
-				}
-			g_ptr_array_add(out, g_strdup(*p));
-		}
-		g_strfreev(v);
-		return EXIT_PASS;
-	}
-	if (ms_scenario_policy_count(sc) > 1) {
+	if (!list) {
 		for (size_t i = 0; i < ms_scenario_policy_count(sc); i++)
 			g_ptr_array_add(out, g_strdup(ms_scenario_policy(sc, i)));
 		return EXIT_PASS;
 	}
-	{
-		GPtrArray *known = known_policies();
-
-		for (unsigned i = 0; i < known->len; i++) {
-			const char *s = known->pdata[i];
-
-			g_ptr_array_add(out, g_strndup(s, strcspn(s, "\t")));
+	v = g_strsplit(list, ",", -1);
+	for (gchar **p = v; *p; p++) {
+		g_strstrip(*p);
+		if (!**p) {
+			usage_error("--policies: empty policy name in '%s'",
+				    list);
+			g_strfreev(v);
+			return EXIT_USAGE;
 		}
-		g_ptr_array_free(known, TRUE);
+		for (unsigned i = 0; i < out->len; i++)
+			if (!strcmp(out->pdata[i], *p)) {
+				usage_error("--policies: '%s' is listed twice",
+					    *p);
+				g_strfreev(v);
+				return EXIT_USAGE;
+			}
+		g_ptr_array_add(out, g_strdup(*p));
 	}
+	g_strfreev(v);
 	return EXIT_PASS;
 }
 
