@@ -203,8 +203,8 @@ static void faults(GString *out, const struct ms_report *rep,
 		const struct ms_fault *f = &sf->fault;
 
 		g_string_append_printf(out,
-			"  %s in thread %s (tid %u) at tick %" PRIu64 ": %s+%"
-			PRIu64 "\n    %s\n",
+			"  %s in thread %s (tid %u) at tick %" PRIu64
+			", object %s offset %" PRIu64 "\n    %s\n",
 			ms_fault_kind_name(f->kind), sf->thread, f->tid,
 			f->tick, f->object, f->offset, f->detail);
 		if (!ms__report_host(rep) || !f->bt_depth)
@@ -314,6 +314,10 @@ static void one_run(GString *out, const struct ms_report *rep,
 	const struct ms_scenario_result *res = run->res;
 
 	run_header(out, res);
+	if (!compare && rep->sc && ms_scenario_policy_count(rep->sc) > 1)
+		g_string_append_printf(out, "(the scenario names %zu policies; "
+				       "memsim compare runs them all)\n",
+				       ms_scenario_policy_count(rep->sc));
 	g_string_append_c(out, '\n');
 	actors_and_groups(out, res);
 	g_string_append_c(out, '\n');
@@ -366,26 +370,40 @@ static void comparison(GString *out, const struct ms_report *rep)
 	table_free(t);
 }
 
+static const char *fmt_wall(char *buf, size_t len, double seconds)
+{
+	char n[G_ASCII_DTOSTR_BUF_SIZE + 32];
+
+	if (seconds < 1.0)
+		g_snprintf(buf, len, "%s ms",
+			   ms__fmt_double(n, sizeof(n), seconds * 1000, 1));
+	else
+		g_snprintf(buf, len, "%s s",
+			   ms__fmt_double(n, sizeof(n), seconds, 2));
+	return buf;
+}
+
 static void host(GString *out, const struct ms_report *rep)
 {
 	struct table *t = table_new("lrl");
-	char a[64], b[64];
+	char a[64], b[96];
 	uint64_t rss = 0;
 
 	g_string_append(out, "Host (wall clock; not part of the simulated "
 			"result, left out by --no-host)\n");
 	for (size_t i = 0; i < rep->runs->len; i++) {
 		const struct ms__report_run *run = ms__report_run(rep, i);
-		char *base = NULL;
 
-		ms__fmt_double(a, sizeof(a), run->res->host.wall_seconds, 3);
-		if (run->baseline)
-			base = g_strdup_printf("(baseline %s s)",
-				ms__fmt_double(b, sizeof(b),
-					run->baseline->host.wall_seconds, 3));
-		g_snprintf(b, sizeof(b), "%s s", a);
-		table_row(t, run->res->policy, b, base ? base : "");
-		g_free(base);
+		fmt_wall(a, sizeof(a), run->res->host.wall_seconds);
+		b[0] = 0;
+		if (run->baseline) {
+			char c[64];
+
+			g_snprintf(b, sizeof(b), "(baseline %s)",
+				   fmt_wall(c, sizeof(c),
+					    run->baseline->host.wall_seconds));
+		}
+		table_row(t, run->res->policy, a, b);
 		rss = MAX(rss, run->res->host.max_rss_kib);
 	}
 	table_render(t, out, "  ");

@@ -72,6 +72,8 @@ static void sort_index(struct tw *w, const char *what, unsigned pid,
 static void slice(struct tw *w, unsigned pid, ms_tid tid, uint64_t from,
 		  uint64_t to)
 {
+	if (to <= from)		/* an instant on the CPU: nothing to draw */
+		return;
 	tw_begin(w);
 	g_string_append_printf(w->s, "{\"name\":\"running\",\"cat\":\"sched\","
 			       "\"ph\":\"X\",\"pid\":%u,\"tid\":%u,\"ts\":%"
@@ -145,6 +147,25 @@ static void instant(struct tw *w, unsigned pid, const struct ms_event *ev,
 		g_string_append_printf(s, "\"bytes\":%" PRIu64
 				       ",\"requester\":%" PRIu64, ev->a, ev->b);
 		break;
+	case MS_EV_THREAD_CREATE:
+		g_string_append_printf(s, "\"parent\":%" PRIu64
+				       ",\"priority\":%" PRId64, ev->a,
+				       (int64_t)ev->b);
+		break;
+	case MS_EV_THREAD_ABORT:
+		g_string_append_printf(s, "\"by\":%" PRIu64, ev->a);
+		break;
+	case MS_EV_SLEEP:
+		g_string_append_printf(s, "\"wake_tick\":%" PRIu64, ev->a);
+		break;
+	case MS_EV_BLOCK:
+		g_string_append_printf(s, "\"timeout\":%" PRId64,
+				       (int64_t)ev->a);
+		break;
+	case MS_EV_WAKE:
+		g_string_append_printf(s, "\"result\":%" PRId64,
+				       (int64_t)ev->a);
+		break;
 	case MS_EV_FAULT:
 		if (f) {
 			g_string_append(s, "\"kind\":");
@@ -216,7 +237,10 @@ static void one_run(struct tw *w, unsigned pid,
 			parked = MS_TID_NONE;
 			continue;
 		}
-		if (!cur && parked && ev.tid == parked) {
+		/* SLEEP is followed by the BLOCK that implements it: both
+		 * still belong to going to sleep, not to waking up */
+		if (!cur && parked && ev.tid == parked &&
+		    ev.type != MS_EV_SLEEP && ev.type != MS_EV_BLOCK) {
 			cur = parked;
 			cur_start = parked_wake && parked_wake <= ev.tick ?
 				    parked_wake : ev.tick;
