@@ -4,6 +4,7 @@
 #define MS_TESTS_POOL_COMMON_H
 
 #include <dirent.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -53,6 +54,35 @@ static inline long fd_count(void)
 	closedir(d);
 	return n;
 }
+
+/* Mappings of pool memfds (named "memsim-pool") in this process. */
+static inline long pool_mapping_count(void)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	char line[512];
+	long n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "memsim-pool"))
+			n++;
+	fclose(f);
+	return n;
+}
+
+/*
+ * The process's mapping count must come back exactly to where it was.
+ * Valgrind maps and merges memory of its own as the program maps and
+ * unmaps (shadow memory, its arena), so under it only the pool mappings
+ * are counted exactly.
+ */
+#define assert_mappings_back(maps0, pool_maps0)                              \
+	do {                                                                 \
+		if (!under_valgrind())                                       \
+			assert_int_equal(ms__os_mapping_count(), (maps0));   \
+		assert_int_equal(pool_mapping_count(), (pool_maps0));        \
+	} while (0)
 
 /* How many events of a type the sim kept, and the last one's a and b. */
 static inline unsigned count_events(struct ms_sim *sim, uint32_t type,
