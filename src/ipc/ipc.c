@@ -159,7 +159,12 @@ static void node_destroy(struct ms__ipc *ipc, struct ms__ipc_thread *owner,
 	struct ms__ipc_msg *m;
 	struct ms__ipc_ident *id;
 
-	while ((tk = g_queue_pop_head(&n->tokens))) {
+	GList *l;
+
+	/* The links are embedded: pop the link, never g_queue_pop_head(),
+	 * which would free it. */
+	while ((l = g_queue_pop_head_link(&n->tokens))) {
+		tk = l->data;
 		ms__ipc_charge_release(ipc, &tk->resv, true);
 		tk->reply_node = 0;
 	}
