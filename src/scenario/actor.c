@@ -46,7 +46,7 @@ static uint64_t draw_u(struct ms_sim *sim, const struct ms__val *v)
  * the guard still hits the guard first (as -fstack-clash-protection
  * probes do) instead of jumping over it into other memory.
  */
-static __attribute__((noinline)) int recurse(uint64_t depth, size_t frame)
+static __attribute__((noinline)) int deliberate_recurse(uint64_t depth, size_t frame)
 {
 	volatile char *buf = alloca(frame);
 
@@ -54,7 +54,7 @@ static __attribute__((noinline)) int recurse(uint64_t depth, size_t frame)
 		buf[i - 1] = (char)depth;
 	buf[0] = (char)depth;
 	if (depth > 1)
-		return recurse(depth - 1, frame) + buf[0];
+		return deliberate_recurse(depth - 1, frame) + buf[0];
 	return buf[0];
 }
 
@@ -65,7 +65,7 @@ static __attribute__((noinline)) int recurse(uint64_t depth, size_t frame)
  * it read, so that live frames are not damaged. Offsets beyond the guards
  * are refused: they would reach host memory the sim does not own.
  */
-static int touch_stack(struct ms_sim *sim, int64_t off, int access)
+static int deliberate_touch_stack(struct ms_sim *sim, int64_t off, int access)
 {
 	struct ms_thread_info info;
 	volatile char *p;
@@ -268,10 +268,10 @@ static void exec_step(struct ms_sim *sim, struct ms__tctx *t,
 	case MS__OP_RECURSE:
 		n = draw_u(sim, &s->n);
 		if (n)
-			recurse(n, (size_t)draw_u(sim, &s->m));
+			deliberate_recurse(n, (size_t)draw_u(sim, &s->m));
 		break;
 	case MS__OP_TOUCH:
-		if (touch_stack(sim, s->m.a, s->access))
+		if (deliberate_touch_stack(sim, s->m.a, s->access))
 			cnt(t)->denied_other++;
 		break;
 	case MS__OP_ALLOC:

@@ -133,12 +133,18 @@ const char *ms__nearest(const char *s, const char *const *words, size_t n)
 			best = words[i];
 		}
 	}
-	/* A word that contains the other (heap vs heap_size) is close too. */
-	if (best_d > limit) {
-		for (size_t i = 0; i < n; i++)
-			if (len >= 3 && strstr(words[i], s))
-				return words[i];
-		return NULL;
+	if (best_d <= limit)
+		return best;
+	/* A word that contains the other (heap in heap_size, sim in
+	 * simulation) is close too; the longest such wins. */
+	best = NULL;
+	for (size_t i = 0; i < n; i++) {
+		size_t wl = strlen(words[i]);
+
+		if ((len >= 3 && strstr(words[i], s)) ||
+		    (wl >= 3 && strstr(s, words[i])))
+			if (!best || wl > strlen(best))
+				best = words[i];
 	}
 	return best;
 }
@@ -216,7 +222,7 @@ static int range_error(struct ms__lctx *c, const char *key,
 {
 	char hint[MS_SCENARIO_MSG_MAX];
 
-	if (max == INT64_MAX)
+	if (max >= INT64_MAX / 4)
 		snprintf(hint, sizeof(hint), "the smallest allowed is %" PRId64,
 			 min);
 	else
