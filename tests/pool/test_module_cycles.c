@@ -9,8 +9,9 @@
  * Under Valgrind (MEMSIM_UNDER_VALGRIND set, as `meson test --setup
  * valgrind` does) the loop runs 500 cycles instead: every host call is
  * much slower there, and a leak of one mapping or page per cycle shows
- * just as well in 500. Valgrind also maps memory of its own, so there the
- * mappings of pool memfds are counted exactly rather than all of them.
+ * just as well in 500. Valgrind (and AddressSanitizer) also map memory of
+ * their own, so there the mappings of pool memfds are counted exactly
+ * rather than all of them.
  */
 #include <errno.h>
 #include <setjmp.h>
