@@ -172,6 +172,7 @@ int ms_quota_group_limit_reset(struct ms_sim *sim, uint32_t group);
  * Assign a heap to a thread as its pool (k_thread_heap_assign); heap NULL
  * removes the assignment. Threads the thread creates afterwards inherit it.
  * The "pool" policy draws from it; the other policies ignore it.
+ * @retval -EINVAL heap is not a heap of this sim
  * @retval -ENOENT no such live thread
  * @retval -EPERM called from a user thread
  */

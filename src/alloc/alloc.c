@@ -140,7 +140,7 @@ int ms_heap_lookup(struct ms_sim *sim, const char *name, struct ms_heap **out)
 
 int ms_heap_destroy(struct ms_sim *sim, struct ms_heap *heap)
 {
-	if (!heap || heap->is_system)
+	if (!heap || heap->is_system || ms_heap_get(sim, heap->id) != heap)
 		return -EINVAL;
 	if (caller_is_user(sim))
 		return -EPERM;

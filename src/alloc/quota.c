@@ -326,8 +326,11 @@ int ms_quota_group_limit_reset(struct ms_sim *sim, uint32_t group)
 int ms_thread_heap_assign(struct ms_sim *sim, ms_tid tid, struct ms_heap *heap)
 {
 	struct ms__acct *ac;
-	int ret = live_acct(sim, tid, &ac);
+	int ret;
 
+	if (heap && ms_heap_get(sim, ms_heap_id(heap)) != heap)
+		return -EINVAL;
+	ret = live_acct(sim, tid, &ac);
 	if (ret)
 		return ret;
 	pool_set(ac, heap);

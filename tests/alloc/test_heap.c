@@ -315,6 +315,15 @@ static void heap_named_create_lookup_destroy(void **state)
 	assert_int_equal(ms_heap_lookup(sim, "alpha", &x), -ENOENT);
 	assert_null(ms_heap_get(sim, 1));
 	assert_int_equal(ms_heap_destroy(sim, ms_heap_system(sim)), -EINVAL);
+	{
+		/* A heap of another sim is not this sim's to destroy. */
+		struct ms_sim *other = new_sim_heap(4096);
+		struct ms_heap *oh = pool(other, "alpha", 1024);
+
+		assert_int_equal(ms_heap_destroy(sim, oh), -EINVAL);
+		assert_int_equal(ms_heap_destroy(other, oh), 0);
+		ms_sim_free(other);
+	}
 	/* Ids are not reused: events keep naming one heap each. */
 	h = pool(sim, "alpha", 1024);
 	assert_int_equal(ms_heap_id(h), 2);
