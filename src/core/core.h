@@ -52,6 +52,9 @@ struct ms__subsys {
 	 * the host context). Must be cheap. */
 	void (*on_switch)(struct ms_sim *sim, struct ms_thread *prev,
 			  struct ms_thread *next);
+	/* The running thread t has just dropped to user mode
+	 * (ms_user_mode_enter): what it may reach narrows without a switch. */
+	void (*user_mode)(struct ms_sim *sim, struct ms_thread *t);
 };
 
 /* sim slots */

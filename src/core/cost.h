@@ -22,6 +22,8 @@ enum ms__cost {
 	MS__COST_OBJ = 5,		/* object validation / permission change */
 	MS__COST_COPY_PER_64B = 1,	/* copying to or from user memory */
 	MS__COST_MPU_REGION = 3,	/* reprogramming one MPU region */
+	MS__COST_XPFO_TRANSFER = 20,	/* a page frame leaves or rejoins the
+					 * kernel's direct map (PTE + TLB flush) */
 	MS__COST_FAULT = 100,		/* taking and handling a fault */
 };
 

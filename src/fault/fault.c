@@ -45,6 +45,7 @@ struct ms__faults {
 	bool has_pending;
 	bool in_handler;
 	bool armed;
+	void *uc;		/* the signal frame while resolvers run */
 	ms_fatal_hook hook;
 	void *hook_user;
 };
@@ -86,6 +87,11 @@ int ms__fault_region_add(struct ms_sim *sim, uintptr_t base, size_t len,
 	if (id)
 		*id = r.id;
 	return 0;
+}
+
+void *ms__fault_ucontext(const struct ms_sim *sim)
+{
+	return F(sim)->uc;
 }
 
 void ms__fault_region_remove(struct ms_sim *sim, unsigned id)
@@ -156,12 +162,14 @@ static bool on_fault(const struct ms__os_fault_info *info)
 	if (t && (info->signo == SIGSEGV || info->signo == SIGBUS) &&
 	    ms__stack_attribute(t, info->addr, info->sp, rec))
 		v = MS__FAULT_KILL;
+	fs->uc = info->ucontext;
 	for (guint i = 0; v == MS__FAULT_NOT_MINE && i < fs->regions->len; i++) {
 		struct region *r = &g_array_index(fs->regions, struct region, i);
 
 		if (info->addr >= r->base && info->addr - r->base < r->len)
 			v = r->fn(sim, r->ctx, info->addr, info->access, t, rec);
 	}
+	fs->uc = NULL;
 	if (v == MS__FAULT_RETRY) {
 		fs->in_handler = false;
 		return true;

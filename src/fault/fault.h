@@ -40,6 +40,14 @@ int ms__fault_region_add(struct ms_sim *sim, uintptr_t base, size_t len,
 void ms__fault_region_remove(struct ms_sim *sim, unsigned id);
 
 /*
+ * The host signal frame (a ucontext_t) of the fault being resolved, NULL
+ * outside a resolver. A resolver that returns MS__FAULT_RETRY may change it,
+ * e.g. to single-step the retried access (memory domains do, for pages that
+ * a partition shares with memory outside it).
+ */
+void *ms__fault_ucontext(const struct ms_sim *sim);
+
+/*
  * Kill the calling thread with an oops: a syscall found a bad argument
  * (errno err). Records an MS_FAULT_OOPS fault with the message. The caller
  * must have released everything it allocated first. Does not return.

@@ -343,6 +343,12 @@ _Noreturn void ms_user_mode_enter(struct ms_sim *sim, ms_entry_fn entry,
 		}
 		t->user = true;
 		ms__event(sim, MS_EV_USER_MODE, t->tid, 0, 0);
+		for (int i = 0; i < MS__SUB__COUNT; i++) {
+			const struct ms__subsys *ss = ms__subsystems[i];
+
+			if (ss && ss->user_mode)
+				ss->user_mode(sim, t);
+		}
 	}
 	ms__kernel_exit(sim);
 	entry(sim, arg);
