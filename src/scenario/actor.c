@@ -17,7 +17,9 @@
 #include <string.h>
 
 #include <memsim/heap.h>
+#include <memsim/kobj.h>
 #include <memsim/quota.h>
+#include <memsim/syscall.h>
 #include <memsim/sim.h>
 #include <memsim/thread.h>
 
@@ -91,13 +93,36 @@ static int deliberate_touch_stack(struct ms_sim *sim, int64_t off, int access)
 	return 0;
 }
 
-static void hold(struct ms__tctx *t, void *p, const char *tag)
+static void hold(struct ms__tctx *t, enum ms__held_kind kind, void *p,
+		 ms_handle h, const char *tag)
 {
-	struct ms__held h = { p, tag };
+	struct ms__held held = { kind, p, h, tag };
 
 	if (!t->held)
 		t->held = g_array_new(FALSE, FALSE, sizeof(struct ms__held));
-	g_array_append_val(t->held, h);
+	g_array_append_val(t->held, held);
+}
+
+/*
+ * The outcome of a kernel call that allocates. -EDQUOT and -ENOMEM (and a
+ * wait for room that timed out) are the heap's refusals, counted by the
+ * event hook; anything else is counted here.
+ */
+static bool outcome(struct ms__tctx *t, int ret)
+{
+	if (ret >= 0)
+		return true;
+	t->refused = true;
+	if (ret != -EDQUOT && ret != -ENOMEM && ret != -EAGAIN)
+		cnt(t)->denied_other++;
+	return false;
+}
+
+static int64_t timeout_of(const struct ms__step *s)
+{
+	if (!s->flag)
+		return MS_NO_WAIT;
+	return s->m.a < 0 ? MS_FOREVER : s->m.a;
 }
 
 static void do_alloc(struct ms_sim *sim, struct ms__tctx *t,
@@ -109,28 +134,151 @@ static void do_alloc(struct ms_sim *sim, struct ms__tctx *t,
 
 	cnt(t)->syscalls++;
 	if (s->flag)
-		ret = ms_heap_alloc_wait(sim, size ? size : 1,
-					 s->m.a < 0 ? MS_FOREVER : s->m.a, &p);
+		ret = ms_heap_alloc_wait(sim, size ? size : 1, timeout_of(s),
+					 &p);
 	else
 		ret = ms_heap_alloc(sim, size ? size : 1, &p);
-	if (ret == 0) {
-		hold(t, p, s->tag);
+	if (outcome(t, ret))
+		hold(t, MS__HELD_BLOCK, p, 0, s->tag);
+}
+
+/* Allocate a kernel object (k_object_alloc); false if refused. */
+static bool object_new(struct ms_sim *sim, struct ms__tctx *t,
+		       enum ms_kobj_type type, ms_handle *h)
+{
+	cnt(t)->syscalls++;
+	return outcome(t, ms_sys_object_alloc(sim, type, h));
+}
+
+/* Drop the caller's permission; the last one frees the object. */
+static void object_drop(struct ms_sim *sim, struct ms__tctx *t, ms_handle h)
+{
+	cnt(t)->syscalls++;
+	if (ms_sys_object_release(sim, h))
+		cnt(t)->denied_other++;
+}
+
+static void do_object(struct ms_sim *sim, struct ms__tctx *t,
+		      const struct ms__step *s)
+{
+	ms_handle h = MS_HANDLE_NONE;
+
+	if (object_new(sim, t, (enum ms_kobj_type)s->kind, &h))
+		hold(t, MS__HELD_OBJECT, NULL, h, s->tag);
+}
+
+static void noop_work(struct ms_sim *sim, ms_handle dwork, void *arg)
+{
+}
+
+/*
+ * Objects that need an init call that allocates their buffer (pipe, msgq,
+ * queue) or arms them (delayed work). If the init is refused the object
+ * goes too: the script holds only what works.
+ */
+static void do_init_object(struct ms_sim *sim, struct ms__tctx *t,
+			   const struct ms__step *s)
+{
+	ms_handle h = MS_HANDLE_NONE;
+	enum ms_kobj_type type;
+	const char *tag = s->tag;
+	int ret;
+
+	switch (s->op) {
+	case MS__OP_PIPE: type = MS_KOBJ_PIPE; break;
+	case MS__OP_MSGQ: type = MS_KOBJ_MSGQ; break;
+	case MS__OP_QUEUE: type = MS_KOBJ_QUEUE; tag = s->str; break;
+	default: type = MS_KOBJ_DELAYED_WORK; break;
+	}
+	if (!object_new(sim, t, type, &h))
+		return;
+	cnt(t)->syscalls++;
+	switch (s->op) {
+	case MS__OP_PIPE:
+		ret = ms_sys_pipe_alloc_init(sim, h, draw_u(sim, &s->n));
+		break;
+	case MS__OP_MSGQ:
+		ret = ms_sys_msgq_alloc_init(sim, h, draw_u(sim, &s->m),
+					     (uint32_t)draw_u(sim, &s->n));
+		break;
+	case MS__OP_QUEUE:
+		ret = ms_sys_queue_init(sim, h);
+		break;
+	default:
+		ret = ms_sys_dwork_init(sim, h, noop_work, NULL);
+		if (ret == 0) {
+			cnt(t)->syscalls++;
+			ret = ms_sys_dwork_submit(sim, h, draw_u(sim, &s->n));
+		}
+		break;
+	}
+	if (!outcome(t, ret)) {
+		object_drop(sim, t, h);
 		return;
 	}
-	t->refused = true;
-	/* -EDQUOT and -ENOMEM (and a wait that timed out) are the heap's
-	 * refusals, counted by the event hook; anything else is ours. */
-	if (ret != -EDQUOT && ret != -ENOMEM && ret != -EAGAIN)
+	hold(t, MS__HELD_OBJECT, NULL, h, tag);
+}
+
+/* The most recent thing held under tag, or -1. */
+static int find_held(const struct ms__tctx *t, const char *tag,
+		     enum ms__held_kind kind)
+{
+	if (!t->held)
+		return -1;
+	for (guint i = t->held->len; i > 0; i--) {
+		const struct ms__held *h = &g_array_index(t->held,
+							  struct ms__held, i - 1);
+
+		if (h->kind == kind && h->tag && strcmp(h->tag, tag) == 0)
+			return (int)(i - 1);
+	}
+	return -1;
+}
+
+static void do_queue_op(struct ms_sim *sim, struct ms__tctx *t,
+			const struct ms__step *s)
+{
+	int i = find_held(t, s->str, MS__HELD_OBJECT);
+	ms_handle q;
+
+	if (i < 0) {
+		/* No such queue: the script's mistake, not the kernel's. */
 		cnt(t)->denied_other++;
+		return;
+	}
+	q = g_array_index(t->held, struct ms__held, i).h;
+	if (s->op == MS__OP_APPEND) {
+		uint64_t n = draw_u(sim, &s->m);
+
+		for (uint64_t k = 0; k < n; k++) {
+			cnt(t)->syscalls++;
+			if (!outcome(t, ms_sys_queue_alloc_append(sim, q,
+					(void *)++t->next_item)))
+				break;
+		}
+	} else {
+		void *data = NULL;
+		int ret;
+
+		cnt(t)->syscalls++;
+		ret = ms_sys_queue_get(sim, q, &data, timeout_of(s));
+		/* An empty queue is an answer, not a refusal. */
+		if (ret && ret != -EAGAIN)
+			cnt(t)->denied_other++;
+	}
 }
 
 static void free_at(struct ms_sim *sim, struct ms__tctx *t, guint i)
 {
-	void *p = g_array_index(t->held, struct ms__held, i).p;
+	struct ms__held h = g_array_index(t->held, struct ms__held, i);
 
 	g_array_remove_index(t->held, i);
+	if (h.kind == MS__HELD_OBJECT) {
+		object_drop(sim, t, h.h);
+		return;
+	}
 	cnt(t)->syscalls++;
-	if (ms_heap_free(sim, p))
+	if (ms_heap_free(sim, h.p))
 		cnt(t)->denied_other++;
 }
 
@@ -151,7 +299,7 @@ static void do_free(struct ms_sim *sim, struct ms__tctx *t,
 			free_at(sim, t, t->held->len - 1);
 		break;
 	case MS__FREE_TAG:
-		/* The most recent block with that tag. */
+		/* The most recent thing held with that tag. */
 		for (guint i = t->held->len; i > 0; i--) {
 			const char *tag = g_array_index(t->held, struct ms__held,
 							i - 1).tag;
@@ -279,6 +427,19 @@ static void exec_step(struct ms_sim *sim, struct ms__tctx *t,
 		break;
 	case MS__OP_FREE:
 		do_free(sim, t, s);
+		break;
+	case MS__OP_OBJECT:
+		do_object(sim, t, s);
+		break;
+	case MS__OP_PIPE:
+	case MS__OP_MSGQ:
+	case MS__OP_QUEUE:
+	case MS__OP_WORK:
+		do_init_object(sim, t, s);
+		break;
+	case MS__OP_APPEND:
+	case MS__OP_TAKE:
+		do_queue_op(sim, t, s);
 		break;
 	case MS__OP__COUNT:
 		break;

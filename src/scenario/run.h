@@ -59,9 +59,16 @@ struct ms__run {
 };
 
 /* Something a thread holds and may free with { free = ... }. */
+enum ms__held_kind {
+	MS__HELD_BLOCK = 0,	/* ms_heap_alloc: p */
+	MS__HELD_OBJECT,	/* a kernel object: h */
+};
+
 struct ms__held {
+	enum ms__held_kind kind;
 	void *p;
-	const char *tag;	/* the step's `as`, or NULL */
+	uint32_t h;		/* ms_handle */
+	const char *tag;	/* the step's `as` (or queue name), or NULL */
 };
 
 /* The state of one actor thread (an instance or a spawned child). */
@@ -75,6 +82,7 @@ struct ms__tctx {
 	GArray *held;		/* struct ms__held */
 	GArray *children;	/* ms_tid */
 	bool refused;		/* an allocation was refused (until) */
+	uintptr_t next_item;	/* values appended to queues */
 };
 
 /* Entry of every actor thread. */

@@ -51,7 +51,14 @@ struct ms__val {
 	X(RECURSE, "recurse")                                                \
 	X(TOUCH, "touch")                                                    \
 	X(ALLOC, "alloc")                                                    \
-	X(FREE, "free")
+	X(FREE, "free")                                                      \
+	X(OBJECT, "object")                                                  \
+	X(PIPE, "pipe")                                                      \
+	X(MSGQ, "msgq")                                                      \
+	X(QUEUE, "queue")                                                    \
+	X(APPEND, "append")                                                  \
+	X(TAKE, "take")                                                      \
+	X(WORK, "work")
 
 enum ms__op {
 #define MS__OP_ENUM(name, text) MS__OP_##name,

@@ -51,6 +51,13 @@ static const char *const keys_recurse[] = { "recurse", "frame", NULL };
 static const char *const keys_touch[] = { "touch", "offset", "access", NULL };
 static const char *const keys_alloc[] = { "alloc", "as", "wait", NULL };
 static const char *const keys_free[] = { "free", NULL };
+static const char *const keys_object[] = { "object", "as", NULL };
+static const char *const keys_pipe[] = { "pipe", "as", NULL };
+static const char *const keys_msgq[] = { "msgq", "msg_size", "as", NULL };
+static const char *const keys_queue[] = { "queue", NULL };
+static const char *const keys_append[] = { "append", "count", NULL };
+static const char *const keys_take[] = { "take", "wait", NULL };
+static const char *const keys_work[] = { "work", "as", NULL };
 
 static const char *const *const op_keys[MS__OP__COUNT] = {
 	[MS__OP_SLEEP] = keys_sleep,
@@ -63,6 +70,13 @@ static const char *const *const op_keys[MS__OP__COUNT] = {
 	[MS__OP_TOUCH] = keys_touch,
 	[MS__OP_ALLOC] = keys_alloc,
 	[MS__OP_FREE] = keys_free,
+	[MS__OP_OBJECT] = keys_object,
+	[MS__OP_PIPE] = keys_pipe,
+	[MS__OP_MSGQ] = keys_msgq,
+	[MS__OP_QUEUE] = keys_queue,
+	[MS__OP_APPEND] = keys_append,
+	[MS__OP_TAKE] = keys_take,
+	[MS__OP_WORK] = keys_work,
 };
 
 static const struct ms__tnode *val_of(const struct ms__tnode *t,
@@ -115,7 +129,8 @@ static int step_op(struct ms__lctx *c, const struct ms__tnode *t)
 		else
 			snprintf(hint, sizeof(hint),
 				 "operations: sleep, yield, busy, repeat, spawn, "
-				 "join, recurse, touch, alloc, free");
+				 "join, recurse, touch, alloc, free, object, "
+				 "pipe, msgq, queue, append, take, work, ...");
 		ms__lerr(c, first->line, first->column, hint,
 			 "unknown operation '%s'", first->key);
 		return -1;
@@ -139,6 +154,45 @@ static int need_block(struct ms__lctx *c, const struct ms__tnode *t,
 				"'%s' needs '%s', the steps to run", op, key);
 	}
 	return ms__parse_script(c, key, v, depth + 1, out);
+}
+
+/* `as = "name"`: what free and touch call the result. */
+static int get_tag(struct ms__lctx *c, const struct ms__tnode *t,
+		   struct ms__step *s)
+{
+	const char *str = NULL;
+	int ret = ms__get_str(c, t, "as", &str, NULL);
+
+	if (!ret && str)
+		s->tag = g_strdup(str);
+	return ret;
+}
+
+/* `wait = ticks` or `wait = "forever"`; absent: do not wait. */
+static int get_wait(struct ms__lctx *c, const struct ms__tnode *t,
+		    struct ms__step *s)
+{
+	const struct ms__tnode *w = val_of(t, "wait");
+	int64_t ticks = 0;
+	int ret;
+
+	s->m.kind = MS__VAL_CONST;
+	s->m.a = 0;
+	s->flag = w != NULL;
+	if (!w)
+		return 0;
+	if (w->type == MS__T_STRING) {
+		if (strcmp(w->u.s, "forever") == 0) {
+			s->m.a = -1;
+			return 0;
+		}
+		return ms__lerr(c, w->line, w->column,
+				"write wait = 100 (ticks) or wait = \"forever\"",
+				"'wait' must be a number of ticks or \"forever\"");
+	}
+	ret = ms__get_int(c, t, "wait", 0, INT64_MAX / 4, &ticks, NULL);
+	s->m.a = ticks;
+	return ret;
 }
 
 static int parse_step(struct ms__lctx *c, const struct ms__tnode *t,
@@ -255,33 +309,14 @@ static int parse_step(struct ms__lctx *c, const struct ms__tnode *t,
 		s->m.a = off;
 		return 0;
 	}
-	case MS__OP_ALLOC: {
-		int64_t wait = 0;
-		bool found = false;
-
+	case MS__OP_ALLOC:
 		ret = ms__node_val(c, "alloc", v, 1, (int64_t)1 << 32, true,
 				   &s->n);
 		if (!ret)
-			ret = ms__get_str(c, t, "as", &str, NULL);
-		if (!ret && val_of(t, "wait") &&
-		    val_of(t, "wait")->type == MS__T_STRING &&
-		    strcmp(val_of(t, "wait")->u.s, "forever") == 0) {
-			s->m.kind = MS__VAL_CONST;
-			s->m.a = -1;
-			s->flag = true;
-		} else if (!ret) {
-			ret = ms__get_int(c, t, "wait", 0, INT64_MAX / 4, &wait,
-					  &found);
-			s->m.kind = MS__VAL_CONST;
-			s->m.a = wait;
-			s->flag = found;
-		}
-		if (ret)
-			return ret;
-		if (str)
-			s->tag = g_strdup(str);
-		return 0;
-	}
+			ret = get_tag(c, t, s);
+		if (!ret)
+			ret = get_wait(c, t, s);
+		return ret;
 	case MS__OP_FREE:
 		if (v->type != MS__T_STRING)
 			return ms__type_error(c, "free", v,
@@ -298,6 +333,55 @@ static int parse_step(struct ms__lctx *c, const struct ms__tnode *t,
 			s->str = g_strdup(v->u.s);
 		}
 		return 0;
+	case MS__OP_OBJECT: {
+		static const char *const types[] = {
+			"sem", "mutex", "timer", "queue", "msgq", "stack",
+			"pipe", "thread", "delayed-work", NULL
+		};
+
+		ret = ms__get_enum(c, t, "object", types, &idx);
+		s->kind = idx + 1;	/* enum ms_kobj_type: ANY is 0 */
+		if (!ret)
+			ret = get_tag(c, t, s);
+		return ret;
+	}
+	case MS__OP_PIPE:
+		ret = ms__node_val(c, "pipe", v, 1, (int64_t)1 << 30, true,
+				   &s->n);
+		return ret ? ret : get_tag(c, t, s);
+	case MS__OP_MSGQ: {
+		const struct ms__tnode *ms = val_of(t, "msg_size");
+
+		ret = ms__node_val(c, "msgq", v, 1, 1 << 20, false, &s->n);
+		s->m.kind = MS__VAL_CONST;
+		s->m.a = 16;
+		if (!ret && ms)
+			ret = ms__node_val(c, "msg_size", ms, 1, 1 << 20, true,
+					   &s->m);
+		return ret ? ret : get_tag(c, t, s);
+	}
+	case MS__OP_QUEUE:
+	case MS__OP_APPEND:
+	case MS__OP_TAKE:
+		if (v->type != MS__T_STRING || !v->u.s[0])
+			return ms__type_error(c, ms__op_name(s->op), v,
+					      "the name of a queue");
+		s->str = g_strdup(v->u.s);
+		if (s->op == MS__OP_APPEND) {
+			const struct ms__tnode *cnt = val_of(t, "count");
+
+			s->m.kind = MS__VAL_CONST;
+			s->m.a = 1;
+			if (cnt)
+				ret = ms__node_val(c, "count", cnt, 1, 1 << 24,
+						   false, &s->m);
+		}
+		if (s->op == MS__OP_TAKE)
+			ret = get_wait(c, t, s);
+		return ret;
+	case MS__OP_WORK:
+		ret = ms__node_val(c, "work", v, 0, INT64_MAX / 4, false, &s->n);
+		return ret ? ret : get_tag(c, t, s);
 	case MS__OP__COUNT:
 		break;
 	}
@@ -408,8 +492,18 @@ bool ms__block_allocates(const struct ms__block *b)
 	for (size_t i = 0; i < b->n; i++) {
 		const struct ms__step *s = &b->steps[i];
 
-		if (s->op == MS__OP_ALLOC)
+		switch (s->op) {
+		case MS__OP_ALLOC:
+		case MS__OP_OBJECT:
+		case MS__OP_PIPE:
+		case MS__OP_MSGQ:
+		case MS__OP_QUEUE:
+		case MS__OP_APPEND:
+		case MS__OP_WORK:
 			return true;
+		default:
+			break;
+		}
 		if ((s->op == MS__OP_REPEAT || s->op == MS__OP_SPAWN) &&
 		    ms__block_allocates(&s->body))
 			return true;
