@@ -42,7 +42,15 @@
  *   -EPIPE     the destination node is gone (destroyed, or its owner died);
  *   -EBADF     a handle the caller does not hold;
  *   -EMSGSIZE  more than MS_IPC_MSG_MAX bytes or MS_IPC_HANDLES_MAX
- *              handles, or a reply larger than the room its request asked.
+ *              handles, or a reply larger than the room its request asked;
+ *   -ENOMEM    the kernel heap has no room for the message.
+ *
+ * Storage: a queued message's bytes and handles live in one block of the
+ * system heap (ms_heap_system), MS_IPC_MSG_HEADER + len (rounded up to 4)
+ * + 4 per handle bytes, allocated as the kernel's own memory (kind
+ * MS_ALLOC_IPC): the IPC budgets are the only accounting of IPC, so that
+ * the quota policies and the IPC modes can be compared independently, but
+ * what messages occupy is real kernel heap, and running it out is seen.
  *
  * Calls that act for a simulated thread (nodes, handles, send, receive)
  * return -EPERM from the host. Every such call is a kernel entry: it costs
@@ -73,6 +81,7 @@ typedef uint32_t ms_ipc_handle;
 #define MS_IPC_MODE_NAME_MAX 32			/* mode names, with the NUL */
 #define MS_IPC_UNLIMITED UINT64_MAX		/* a budget without limit */
 #define MS_IPC_GROUP_ALL UINT32_MAX		/* ms_ipc_stats: every group */
+#define MS_IPC_MSG_HEADER 16u			/* heap bytes of a message's record */
 
 /* What a message (or a reservation, or a budget) amounts to. */
 struct ms_ipc_amount {
@@ -194,7 +203,7 @@ struct ms_ipc_in {
  * Queue a message on the node h names, under the sim's accounting mode.
  * Never blocks. id (may be NULL) receives the message id.
  * @retval 0 queued
- * @retval -EDQUOT, -ENOBUFS, -EPIPE, -EBADF, -EMSGSIZE see above
+ * @retval -EDQUOT, -ENOBUFS, -EPIPE, -EBADF, -EMSGSIZE, -ENOMEM see above
  * @retval -EINVAL msg is NULL, two of its handles are the same, or data is
  *         NULL with len > 0
  * @retval -EPERM called from the host
@@ -210,8 +219,8 @@ int ms_ipc_send(struct ms_sim *sim, ms_ipc_handle h,
  * the caller's budget now. id (may be NULL) receives the request id, which
  * the reply carries in in_reply_to.
  * @retval 0 queued
- * @retval -EDQUOT, -ENOBUFS, -EPIPE, -EBADF, -EMSGSIZE, -EINVAL, -EPERM as
- *         ms_ipc_send; -EBADF and -EPIPE also for reply_to; -EMSGSIZE also
+ * @retval -EDQUOT, -ENOBUFS, -EPIPE, -EBADF, -EMSGSIZE, -ENOMEM, -EINVAL,
+ *         -EPERM as ms_ipc_send; -EBADF and -EPIPE also for reply_to; -EMSGSIZE also
  *         for reply room above MS_IPC_MSG_MAX or MS_IPC_HANDLES_MAX
  */
 int ms_ipc_request(struct ms_sim *sim, ms_ipc_handle h,
@@ -227,7 +236,7 @@ int ms_ipc_request(struct ms_sim *sim, ms_ipc_handle h,
  * @retval -EBADF the caller holds no such token
  * @retval -EPIPE the reply node is gone (the token is used up)
  * @retval -EMSGSIZE larger than the room the request asked for
- * @retval -EDQUOT, -ENOBUFS, -EBADF, -EINVAL as ms_ipc_send
+ * @retval -EDQUOT, -ENOBUFS, -ENOMEM, -EBADF, -EINVAL as ms_ipc_send
  * @retval -EPERM called from the host
  */
 int ms_ipc_reply(struct ms_sim *sim, uint64_t token,
@@ -390,7 +399,8 @@ void ms_ipc_fair_share_room(struct ms_sim *sim, uint32_t payer, uint32_t peer,
 	X(MODE, "mode")				/* the mode's own errno */   \
 	X(NODE_GONE, "node-gone")		/* -EPIPE */                 \
 	X(TOO_BIG, "too-big")			/* -EMSGSIZE */              \
-	X(BAD_HANDLE, "bad-handle")		/* -EBADF, -EINVAL */
+	X(BAD_HANDLE, "bad-handle")		/* -EBADF, -EINVAL */         \
+	X(NO_MEMORY, "no-memory")		/* -ENOMEM: the kernel heap */
 
 enum ms_ipc_refusal {
 #define MS__IPC_RF_ENUM(name, text) MS_IPC_REFUSE_##name,

@@ -88,9 +88,10 @@ struct ms__ipc_msg {
 	uint32_t sender_group;
 	unsigned flags;			/* enum ms_ipc_msg_flags */
 	uint64_t in_reply_to;
-	void *data;
+	void *block;			/* its storage, from the kernel heap */
+	void *data;			/* in block: len bytes */
 	size_t len;
-	uint32_t *nodes;		/* the node ids of the handles it carries */
+	uint32_t *nodes;		/* in block: the node ids of its handles */
 	size_t n_handles;
 	struct ms__ipc_charge charge;	/* the message's own charge */
 	bool charge_is_resv;		/* a reply holding its reservation */

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc/alloc.h"
 #include "core/cost.h"
 #include "ipc/ipc_priv.h"
 
@@ -42,11 +43,18 @@ void ms__ipc_token_free(struct ms__ipc *ipc, struct ms__ipc_token *tk)
 	g_free(tk);
 }
 
-static void msg_free(struct ms__ipc_msg *m)
+static void msg_free(struct ms__ipc *ipc, struct ms__ipc_msg *m)
 {
-	g_free(m->data);
-	g_free(m->nodes);
+	ms__kfree(ipc->sim, m->block);
 	g_free(m);
+}
+
+/* Heap bytes a message's block asks for: the record, the bytes, and the
+ * node ids of its handles (4-aligned). */
+static size_t block_size(size_t len, size_t n_handles)
+{
+	return MS_IPC_MSG_HEADER + ((len + 3) & ~(size_t)3) +
+	       n_handles * sizeof(uint32_t);
 }
 
 void ms__ipc_msg_drop(struct ms__ipc *ipc, struct ms__ipc_msg *m,
@@ -60,7 +68,7 @@ void ms__ipc_msg_drop(struct ms__ipc *ipc, struct ms__ipc_msg *m,
 	ms__ipc_counts(ipc, id)->dropped++;
 	ms__ipc_counts(ipc, ipc->all)->dropped++;
 	ms__event(ipc->sim, MS_EV_IPC_DROP, m->sender, m->len, node);
-	msg_free(m);
+	msg_free(ipc, m);
 }
 
 /* ---- sending ------------------------------------------------------------ */
@@ -147,6 +155,7 @@ static int do_send(struct ms_sim *sim, void *arg)
 	struct ms__ipc_node *n, *rn = NULL;
 	struct ms__ipc_token *tk = NULL, *rtk;
 	struct ms__ipc_msg *m;
+	void *block;
 	struct ms__ipc_charge charge = { 0 };
 	struct ms_ipc_send_info info = { 0 };
 	struct ms_ipc_plan plan = { MS_IPC_PAY_SENDER, MS_IPC_RULE_BUDGET, false };
@@ -249,19 +258,25 @@ static int do_send(struct ms_sim *sim, void *arg)
 				      (int)res, -EDQUOT);
 	}
 
+	/* The last check: room in the kernel heap for the message. */
+	ret = ms__kalloc(sim, NULL, block_size(o->len, o->n_handles),
+			 MS_ALLOC_IPC, &block);
+	if (ret)
+		return refuse(ipc, t, a, MS_IPC_REFUSE_NO_MEMORY, -1, ret);
+
 	/* ---- act ---- */
 	m = g_new0(struct ms__ipc_msg, 1);
 	m->id = ++ipc->next_msg;
 	m->sender = info.sender;
 	m->sender_group = sgroup;
+	m->block = block;
+	m->data = (char *)block + MS_IPC_MSG_HEADER;
 	m->len = o->len;
-	if (o->len) {
-		m->data = g_malloc(o->len);
+	if (o->len)
 		memcpy(m->data, o->data, o->len);
-	}
 	m->n_handles = o->n_handles;
+	m->nodes = (uint32_t *)((char *)m->data + ((o->len + 3) & ~(size_t)3));
 	if (o->n_handles) {
-		m->nodes = g_new(uint32_t, o->n_handles);
 		for (size_t i = 0; i < o->n_handles; i++) {
 			m->nodes[i] = hds[i]->node;
 			ms__ipc_handle_detach(ipc, hds[i]);
@@ -421,7 +436,7 @@ static void deliver(struct ms__ipc *ipc, struct ms_thread *t,
 	ms__event(ipc->sim, MS_EV_IPC_RECV, ms__thread_tid(t), m->len, n->id);
 	ms__clock_advance(ipc->sim, ms__ipc_copy_cost(m->len) +
 			  (uint64_t)m->n_handles * MS__COST_OBJ);
-	msg_free(m);
+	msg_free(ipc, m);
 }
 
 static int do_recv(struct ms_sim *sim, void *arg)

@@ -25,7 +25,7 @@ static const char *const modes[] = {
 
 /* ---- actors ------------------------------------------------------------- */
 
-/* Sleeps `delay`, then serves until idle for `idle` ticks: reads every
+/* Sleeps until tick `delay`, then serves until idle for `idle` ticks: reads every
  * message and answers requests with reply_len bytes; a refused reply is
  * dropped (ms_ipc_reply_drop), as a real service would. */
 struct service {
@@ -46,8 +46,8 @@ static void service(struct ms_sim *sim, void *arg)
 	char buf[256];
 
 	ms_ipc_node_new(sim, "svc", &h);
-	if (s->delay)
-		ms_sleep(sim, s->delay);
+	if (ms_sim_now(sim) < s->delay)
+		ms_sleep(sim, s->delay - ms_sim_now(sim));
 	for (;;) {
 		struct ms_ipc_in in = { .buf = buf, .buf_size = sizeof(buf) };
 		struct ms_ipc_out o = out_bytes(payload, s->reply_len);
@@ -128,16 +128,16 @@ static void deaf_client(struct ms_sim *sim, void *arg)
 	ms_sleep(sim, c->linger);
 }
 
-/* The well-behaved client: after `delay`, optionally floods nothing but
- * sends `sink_sends` messages to "sink" first (the receiver-never-reads
- * shape), then one request to "svc" and waits up to `wait` for the reply. */
+/* The well-behaved client: at tick `delay`, it sends `sink_sends`
+ * messages to "sink" (the receiver-never-reads shape), then one request
+ * to "svc", and waits up to `wait` ticks for the reply. */
 struct victim {
 	uint64_t delay, wait;
 	int sink_sends;
 	int sink_ok, sink_refused, sink_err;
 	int req, recv;
 	unsigned flags;
-	uint64_t req_id, in_reply_to, answered_at;
+	uint64_t req_id, in_reply_to, sent_at, answered_at;
 };
 
 static void victim(struct ms_sim *sim, void *arg)
@@ -149,8 +149,11 @@ static void victim(struct ms_sim *sim, void *arg)
 	struct ms_ipc_in in = { .buf = buf, .buf_size = sizeof(buf) };
 
 	v->recv = 1;	/* "not tried" */
-	if (v->delay)
-		ms_sleep(sim, v->delay);
+	/* delay is a tick, not a duration: it must not depend on how long
+	 * the threads before it in the FIFO took */
+	if (ms_sim_now(sim) < v->delay)
+		ms_sleep(sim, v->delay - ms_sim_now(sim));
+	v->sent_at = ms_sim_now(sim);
 	if (v->sink_sends) {
 		struct ms_ipc_out m = out_bytes(buf, 64);
 
@@ -251,6 +254,8 @@ static uint64_t run_flood(const char *mode, const struct flood_expect *e)
 	assert_int_equal(s.refused, 60 - e->atk_ok);
 	assert_int_equal(s.refused_by[e->why], 60 - e->atk_ok);
 	assert_int_equal(s.refused_res[MS_IPC_RES_MSGS], 60 - e->atk_ok);
+	/* the shape held: the victim asked while the service was busy */
+	assert_true(v.sent_at >= 2000 && v.sent_at < 3000);
 	assert_int_equal(v.req, e->victim_req);
 	assert_int_equal(v.recv, e->victim_recv);
 	if (!e->victim_recv) {
@@ -335,6 +340,7 @@ static void test_attack_flood_by_sybils(void **state)
 		run_ok(sim);
 		for (int i = 0; i < e->k; i++)
 			assert_int_equal(f[i].ok, e->ok[i]);
+		assert_true(v.sent_at >= 2000 && v.sent_at < 3000);
 		assert_int_equal(v.req, e->victim_req);
 		s = stats_of(sim, VIC);
 		if (e->victim_req) {

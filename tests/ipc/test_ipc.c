@@ -838,6 +838,93 @@ static void test_budgets(void **state)
 	ms_sim_free(sim);
 }
 
+/* ---- storage: the kernel heap ------------------------------------------ */
+
+/*
+ * Messages live in the system heap as the kernel's own blocks: a sender
+ * with an unlimited budget fills the heap and then gets -ENOMEM; nothing
+ * is charged for the refused message; reading gives the heap back.
+ */
+struct heapfill {
+	int sent, err, recvd;
+	size_t used_full, used_after;
+	struct ms_ipc_amount held_full;
+};
+
+static struct heapfill hf;
+
+static size_t heap_used(struct ms_sim *sim)
+{
+	struct ms_heap_stats st;
+
+	ms_heap_stats(ms_heap_system(sim), &st);
+	return st.allocated_bytes;
+}
+
+static void hf_thread(struct ms_sim *sim, void *arg)
+{
+	static char payload[200];
+	struct ms_ipc_out o = out_bytes(payload, sizeof(payload));
+	char buf[256];
+	ms_ipc_handle h;
+	size_t base = heap_used(sim);
+
+	ms_ipc_node_new(sim, NULL, &h);
+	for (;;) {
+		int r = ms_ipc_send(sim, h, &o, NULL);
+
+		if (r) {
+			hf.err = r;
+			break;
+		}
+		hf.sent++;
+	}
+	hf.used_full = heap_used(sim) - base;
+	hf.held_full = held(sim, 1);
+	for (;;) {
+		struct ms_ipc_in in = { .buf = buf, .buf_size = sizeof(buf) };
+
+		if (ms_ipc_recv(sim, h, MS_NO_WAIT, &in))
+			break;
+		hf.recvd++;
+	}
+	hf.used_after = heap_used(sim) - base;
+}
+
+static void test_messages_use_kernel_heap(void **state)
+{
+	struct ms_config cfg;
+	struct ms_sim *sim = NULL;
+	struct ms_ipc_amount unl = { MS_IPC_UNLIMITED, MS_IPC_UNLIMITED,
+				     MS_IPC_UNLIMITED };
+	size_t fp = ms_heap_footprint(MS_IPC_MSG_HEADER + 200);
+	struct ms_ipc_stats s;
+
+	ms_config_init(&cfg);
+	cfg.stack_paint = false;
+	cfg.heap_size = 4096;
+	assert_int_equal(ms_sim_new(&cfg, &sim), 0);
+	assert_int_equal(ms_ipc_mode_set(sim, "sender-pays"), 0);
+	assert_int_equal(ms_ipc_budget_set(sim, 1, &unl), 0);
+	memset(&hf, 0, sizeof(hf));
+	spawn(sim, "filler", 1, 0, hf_thread, NULL);
+	run_ok(sim);
+
+	assert_int_equal(fp, 232);
+	assert_true(hf.sent > 0);
+	assert_int_equal(hf.err, -ENOMEM);
+	assert_int_equal(hf.used_full, (size_t)hf.sent * fp);
+	assert_true(hf.used_full + fp > 4096 - 64);
+	assert_amount(hf.held_full, (uint64_t)hf.sent * 200, hf.sent, 0);
+	assert_int_equal(hf.recvd, hf.sent);
+	assert_int_equal(hf.used_after, 0);
+	s = gstats(sim, 1);
+	assert_int_equal(s.refused, 1);
+	assert_int_equal(s.refused_by[MS_IPC_REFUSE_NO_MEMORY], 1);
+	assert_all_released(sim);
+	ms_sim_free(sim);
+}
+
 /* ---- errors ------------------------------------------------------------- */
 
 struct errs {
@@ -1026,6 +1113,7 @@ int main(void)
 		cmocka_unit_test(test_thread_death_releases),
 		cmocka_unit_test(test_mode_registry),
 		cmocka_unit_test(test_budgets),
+		cmocka_unit_test(test_messages_use_kernel_heap),
 		cmocka_unit_test(test_errors),
 	};
 
