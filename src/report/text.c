@@ -162,6 +162,8 @@ static void actors_and_groups(GString *out, const struct ms_scenario_result *res
 	table_free(t);
 }
 
+static void stats(GString *out, const struct ms_scenario_result *res);
+
 static void heap(GString *out, const struct ms_report *rep,
 		 const struct ms_scenario_result *res)
 {
@@ -175,18 +177,116 @@ static void heap(GString *out, const struct ms_report *rep,
 			    (double)res->heap_peak / (double)res->heap_size : 0),
 		res->heap_used,
 		ms__fmt_pct(p2, sizeof(p2), res->heap_fragmentation));
-	if (res->n_stats) {
-		struct table *t = table_new("lr");
+	stats(out, res);
+}
 
-		for (size_t i = 0; i < res->n_stats; i++) {
+/*
+ * The subsystems' stats. Names of the form family.object.field
+ * ("pool.shared.used") become one table per family, an object per row and
+ * a field per column, in order of first appearance; any other name is a
+ * line of its own.
+ */
+static void stats(GString *out, const struct ms_scenario_result *res)
+{
+	GPtrArray *families = g_ptr_array_new_with_free_func(g_free);
+	struct table *loose = table_new("lr");
+
+	for (size_t i = 0; i < res->n_stats; i++) {
+		const char *name = res->stats[i].name;
+		const char *d1 = strchr(name, '.');
+		const char *d2 = d1 ? strrchr(name, '.') : NULL;
+
+		if (!d1 || d2 == d1) {
 			char *v = fmt_metric(res->stats[i].value);
 
-			table_row(t, res->stats[i].name, v);
+			table_row(loose, name, v);
 			g_free(v);
+			continue;
+		}
+		{
+			char *fam = g_strndup(name, (size_t)(d1 - name));
+			bool seen = false;
+
+			for (unsigned f = 0; f < families->len && !seen; f++)
+				seen = !strcmp(families->pdata[f], fam);
+			if (!seen)
+				g_ptr_array_add(families, fam);
+			else
+				g_free(fam);
+		}
+	}
+
+	for (unsigned f = 0; f < families->len; f++) {
+		const char *fam = families->pdata[f];
+		size_t flen = strlen(fam);
+		GPtrArray *objs = g_ptr_array_new_with_free_func(g_free);
+		GPtrArray *fields = g_ptr_array_new_with_free_func(g_free);
+		GPtrArray *cells = g_ptr_array_new_with_free_func(g_free);
+		char *align;
+		struct table *t;
+
+		/* the rows and columns of this family */
+		for (size_t i = 0; i < res->n_stats; i++) {
+			const char *name = res->stats[i].name;
+			const char *d2 = strrchr(name, '.');
+			char *obj, *field;
+			bool seen = false;
+
+			if (strncmp(name, fam, flen) || name[flen] != '.' ||
+			    d2 == name + flen)
+				continue;
+			obj = g_strndup(name + flen + 1,
+					(size_t)(d2 - name - flen - 1));
+			field = g_strdup(d2 + 1);
+			for (unsigned k = 0; k < objs->len && !seen; k++)
+				seen = !strcmp(objs->pdata[k], obj);
+			seen ? g_free(obj) : g_ptr_array_add(objs, obj);
+			seen = false;
+			for (unsigned k = 0; k < fields->len && !seen; k++)
+				seen = !strcmp(fields->pdata[k], field);
+			seen ? g_free(field) : g_ptr_array_add(fields, field);
+		}
+
+		align = g_malloc(fields->len + 2);
+		align[0] = 'l';
+		memset(align + 1, 'r', fields->len);
+		align[fields->len + 1] = 0;
+		t = table_new(align);
+		/* header, then one row per object; a missing figure is "-" */
+		for (unsigned r = 0; r <= objs->len; r++) {
+			g_ptr_array_set_size(cells, 0);
+			g_ptr_array_add(cells, g_strdup(r ? objs->pdata[r - 1]
+							  : fam));
+			for (unsigned c = 0; c < fields->len; c++) {
+				char *want, *v = NULL;
+
+				if (!r) {
+					g_ptr_array_add(cells,
+						g_strdup(fields->pdata[c]));
+					continue;
+				}
+				want = g_strdup_printf("%s.%s.%s", fam,
+					(char *)objs->pdata[r - 1],
+					(char *)fields->pdata[c]);
+				for (size_t i = 0; i < res->n_stats && !v; i++)
+					if (!strcmp(res->stats[i].name, want))
+						v = fmt_metric(res->stats[i].value);
+				g_ptr_array_add(cells, v ? v : g_strdup("-"));
+				g_free(want);
+			}
+			for (unsigned c = 0; c < cells->len; c++)
+				g_ptr_array_add(t->cells, g_strdup(cells->pdata[c]));
 		}
 		table_render(t, out, "  ");
 		table_free(t);
+		g_free(align);
+		g_ptr_array_free(cells, TRUE);
+		g_ptr_array_free(fields, TRUE);
+		g_ptr_array_free(objs, TRUE);
 	}
+	table_render(loose, out, "  ");
+	table_free(loose);
+	g_ptr_array_free(families, TRUE);
 }
 
 static void faults(GString *out, const struct ms_report *rep,
