@@ -655,7 +655,10 @@ int ms_pool_stats_get(struct ms_sim *sim, const struct ms_pool *pool,
 
 void ms_pool_totals_get(struct ms_sim *sim, struct ms_pool_totals *out)
 {
-	*out = ms__pools_state(sim)->totals;
+	if (sim)
+		*out = ms__pools_state(sim)->totals;
+	else
+		memset(out, 0, sizeof(*out));
 }
 
 int ms_pool_lookup(struct ms_sim *sim, const char *name, struct ms_pool **out)
