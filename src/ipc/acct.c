@@ -56,11 +56,6 @@ static void amount_max(struct ms_ipc_amount *peak,
 	peak->handles = MAX(peak->handles, now->handles);
 }
 
-static bool amount_zero(const struct ms_ipc_amount *a)
-{
-	return !a->bytes && !a->msgs && !a->handles;
-}
-
 /* The three resources, in the order checks visit them. */
 static uint64_t res_of(const struct ms_ipc_amount *a, unsigned r)
 {
@@ -231,6 +226,8 @@ void ms__ipc_charge_apply(struct ms__ipc *ipc, struct ms__ipc_charge *c,
 		p = g_new0(struct ms_ipc_amount, 1);
 		g_hash_table_insert(id->by_peer, GUINT_TO_POINTER(c->peer), p);
 	}
+	c->pid = id;
+	c->pair = p;
 	amount_add(p, &c->amt);
 	amount_add(&id->held, &c->amt);
 	amount_add(&ipc->all->held, &c->amt);
@@ -245,19 +242,14 @@ void ms__ipc_charge_apply(struct ms__ipc *ipc, struct ms__ipc_charge *c,
 void ms__ipc_charge_release(struct ms__ipc *ipc, struct ms__ipc_charge *c,
 			    bool reservation)
 {
-	struct ms__ipc_ident *id;
-	struct ms_ipc_amount *p;
+	struct ms__ipc_ident *id = c->pid;
 
 	if (!c->live)
 		return;
 	c->live = false;
-	id = ms__ipc_ident_find(ipc, c->payer);
-	g_assert(id);
-	p = g_hash_table_lookup(id->by_peer, GUINT_TO_POINTER(c->peer));
-	g_assert(p);
-	amount_sub(p, &c->amt);
-	if (amount_zero(p))
-		g_hash_table_remove(id->by_peer, GUINT_TO_POINTER(c->peer));
+	/* A pair entry at zero is kept: pairs are few, and a pair that
+	 * talks once usually talks again (no allocation per message). */
+	amount_sub(c->pair, &c->amt);
 	amount_sub(&id->held, &c->amt);
 	amount_sub(&ipc->all->held, &c->amt);
 	if (reservation) {

@@ -37,6 +37,10 @@ struct ms__ipc_charge {
 	uint32_t payer;
 	uint32_t peer;
 	struct ms_ipc_amount amt;
+	/* while live: where it is counted (identities and pair entries
+	 * live as long as the sim), so that release needs no lookup */
+	struct ms__ipc_ident *pid;
+	struct ms_ipc_amount *pair;
 };
 
 /* Counters gathered while one mode was active. */

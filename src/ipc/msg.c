@@ -155,6 +155,7 @@ static int do_send(struct ms_sim *sim, void *arg)
 	struct ms__ipc_node *n, *rn = NULL;
 	struct ms__ipc_token *tk = NULL, *rtk;
 	struct ms__ipc_msg *m;
+	struct ms__ipc_ident *sid;
 	void *block;
 	struct ms__ipc_charge charge = { 0 };
 	struct ms_ipc_send_info info = { 0 };
@@ -265,6 +266,7 @@ static int do_send(struct ms_sim *sim, void *arg)
 		return refuse(ipc, t, a, MS_IPC_REFUSE_NO_MEMORY, -1, ret);
 
 	/* ---- act ---- */
+	sid = ms__ipc_ident_get(ipc, sgroup);
 	m = g_new0(struct ms__ipc_msg, 1);
 	m->id = ++ipc->next_msg;
 	m->sender = info.sender;
@@ -318,7 +320,7 @@ static int do_send(struct ms_sim *sim, void *arg)
 
 	for (int i = 0; i < 2; i++) {
 		struct ms__ipc_counts *c = ms__ipc_counts(ipc,
-			i ? ipc->all : ms__ipc_ident_get(ipc, sgroup));
+			i ? ipc->all : sid);
 
 		c->sent++;
 		c->bytes_sent += o->len;
