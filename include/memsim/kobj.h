@@ -111,6 +111,7 @@ int ms_sys_object_alloc(struct ms_sim *sim, enum ms_kobj_type type,
  * @retval -EPERM called by a user thread (nothing done)
  * @retval -EBADF bad handle
  * @retval -EINVAL not a dynamic object (a thread's own thread object)
+ * @retval -EBUSY a thread object a live thread runs on
  */
 int ms_sys_object_free(struct ms_sim *sim, ms_handle h);
 
@@ -141,6 +142,7 @@ int ms_sys_object_revoke(struct ms_sim *sim, ms_handle h, ms_tid tid);
  * killed (-EBADF, -EPERM).
  * @retval 0 done
  * @retval -EBADF (supervisor callers) bad handle
+ * @retval -EPERM called from the host, which holds no permission
  */
 int ms_sys_object_release(struct ms_sim *sim, ms_handle h);
 

@@ -23,7 +23,9 @@
  * copy of a poll's events. docs/kernel-objects.md lists who pays for what
  * and when it is freed, and the Zephyr name of every call.
  *
- * Timeouts are in ticks: MS_NO_WAIT, MS_FOREVER or a positive count.
+ * Timeouts are in ticks: MS_NO_WAIT, MS_FOREVER or a positive count. From
+ * the host (outside a run) nothing can wait: a call that would wait
+ * returns -EPERM (or -EAGAIN/-EBUSY where the call has a no-wait answer).
  */
 #ifndef MEMSIM_SYSCALL_H
 #define MEMSIM_SYSCALL_H
@@ -245,8 +247,10 @@ int ms_sys_pipe_alloc_init(struct ms_sim *sim, ms_handle pipe, size_t size);
 /*
  * (k_pipe_write) Write len bytes, waiting for room until all are written
  * or the timeout expires.
- * @return the bytes written (> 0; len unless the timeout cut it short)
- * @retval -EAGAIN nothing could be written in time (or len is 0)
+ * @return the bytes written (len unless the timeout cut it short; 0 when
+ *         len is 0)
+ * @retval -EAGAIN nothing could be written in time
+ * @retval -EINVAL len is over INT32_MAX
  * @retval -EINTR the pipe was freed
  */
 int ms_sys_pipe_write(struct ms_sim *sim, ms_handle pipe, const void *data,
@@ -254,8 +258,9 @@ int ms_sys_pipe_write(struct ms_sim *sim, ms_handle pipe, const void *data,
 /*
  * (k_pipe_read) Read up to len bytes, waiting until at least one byte is
  * there or the timeout expires.
- * @return the bytes read (> 0)
- * @retval -EAGAIN nothing in time (or len is 0); -EINTR the pipe was freed
+ * @return the bytes read (> 0; 0 when len is 0)
+ * @retval -EAGAIN nothing in time; -EINTR the pipe was freed
+ * @retval -EINVAL len is over INT32_MAX
  */
 int ms_sys_pipe_read(struct ms_sim *sim, ms_handle pipe, void *data,
 		     size_t len, int64_t timeout);

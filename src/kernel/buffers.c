@@ -392,10 +392,10 @@ static int sys_pipe_write(struct ms_sim *sim, void *p)
 		if (left == MS_NO_WAIT)
 			return done ? (int)done : -EAGAIN;
 		ret = ms__kobj_wait(ks, o, &o->u.pipe.writers, left, &o);
-		if (ret == -EAGAIN)
-			return done ? (int)done : -EAGAIN;
-		if (ret || !o)
-			return done ? (int)done : -EINTR;
+		if (!ret && !o)
+			ret = -EINTR;
+		if (ret)
+			return done ? (int)done : ret;
 	}
 }
 
