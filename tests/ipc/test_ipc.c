@@ -925,6 +925,74 @@ static void test_messages_use_kernel_heap(void **state)
 	ms_sim_free(sim);
 }
 
+/* ---- user threads --------------------------------------------------------- */
+
+/* User threads use the bus through the syscall boundary (privileged
+ * stack), block in it, and may not change budgets or modes. */
+struct ut {
+	int node, lookup, req, recv, budget, mode, srv_recv, srv_reply;
+	unsigned flags;
+	char reply[8];
+};
+
+static struct ut ut;
+
+static void ut_user(struct ms_sim *sim, void *arg)
+{
+	ms_ipc_handle me, svc;
+	struct ms_ipc_out o = out_bytes("ping", 4);
+	struct ms_ipc_in in = { .buf = ut.reply, .buf_size = sizeof(ut.reply) };
+	struct ms_ipc_amount b = { 1, 1, 1 };
+
+	ut.node = ms_ipc_node_new(sim, NULL, &me);
+	ut.lookup = ms_ipc_lookup(sim, "svc", MS_FOREVER, &svc);
+	ut.req = ms_ipc_request(sim, svc, &o, me, 8, 0, NULL);
+	ut.recv = ms_ipc_recv(sim, me, MS_FOREVER, &in);
+	ut.flags = in.flags;
+	ut.budget = ms_ipc_budget_set(sim, 5, &b);
+	ut.mode = ms_ipc_mode_set(sim, "sender-pays");
+}
+
+static void ut_service(struct ms_sim *sim, void *arg)
+{
+	ms_ipc_handle h;
+	char buf[8];
+	struct ms_ipc_in in = { .buf = buf, .buf_size = sizeof(buf) };
+	struct ms_ipc_out o = out_bytes("pong", 4);
+
+	ms_ipc_node_new(sim, "svc", &h);
+	ut.srv_recv = ms_ipc_recv(sim, h, MS_FOREVER, &in);
+	ut.srv_reply = ms_ipc_reply(sim, in.token, &o);
+}
+
+static void test_user_threads(void **state)
+{
+	struct ms_sim *sim = ipc_sim("request-reply", 1024, 8, 8);
+	struct ms_thread_attr a;
+
+	memset(&ut, 0, sizeof(ut));
+	ms_thread_attr_init(&a);
+	a.options = MS_THREAD_USER;
+	a.group = 5;
+	a.priority = 1;
+	assert_int_equal(ms_thread_create(sim, &a, ut_user, NULL, NULL), 0);
+	spawn(sim, "service", 6, 0, ut_service, NULL);
+	run_ok(sim);
+	assert_int_equal(ut.node, 0);
+	assert_int_equal(ut.lookup, 0);
+	assert_int_equal(ut.req, 0);
+	assert_int_equal(ut.srv_recv, 0);
+	assert_int_equal(ut.srv_reply, 0);
+	assert_int_equal(ut.recv, 0);
+	assert_int_equal(ut.flags, MS_IPC_MSG_REPLY);
+	assert_memory_equal(ut.reply, "pong", 4);
+	assert_int_equal(ut.budget, -EPERM);
+	assert_int_equal(ut.mode, -EPERM);
+	assert_int_equal(ms_sim_fault_count(sim), 0);
+	assert_all_released(sim);
+	ms_sim_free(sim);
+}
+
 /* ---- errors ------------------------------------------------------------- */
 
 struct errs {
@@ -1114,6 +1182,7 @@ int main(void)
 		cmocka_unit_test(test_mode_registry),
 		cmocka_unit_test(test_budgets),
 		cmocka_unit_test(test_messages_use_kernel_heap),
+		cmocka_unit_test(test_user_threads),
 		cmocka_unit_test(test_errors),
 	};
 
