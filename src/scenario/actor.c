@@ -16,8 +16,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <memsim/domain.h>
 #include <memsim/heap.h>
+#include <memsim/ipc.h>
 #include <memsim/kobj.h>
+#include <memsim/pool.h>
 #include <memsim/quota.h>
 #include <memsim/syscall.h>
 #include <memsim/sim.h>
@@ -120,9 +123,9 @@ static bool outcome(struct ms__tctx *t, int ret)
 
 static int64_t timeout_of(const struct ms__step *s)
 {
-	if (!s->flag)
+	if (!s->has_wait)
 		return MS_NO_WAIT;
-	return s->m.a < 0 ? MS_FOREVER : s->m.a;
+	return s->wait < 0 ? MS_FOREVER : s->wait;
 }
 
 static void do_alloc(struct ms_sim *sim, struct ms__tctx *t,
@@ -133,7 +136,7 @@ static void do_alloc(struct ms_sim *sim, struct ms__tctx *t,
 	int ret;
 
 	cnt(t)->syscalls++;
-	if (s->flag)
+	if (s->has_wait)
 		ret = ms_heap_alloc_wait(sim, size ? size : 1, timeout_of(s),
 					 &p);
 	else
@@ -313,6 +316,293 @@ static void do_free(struct ms_sim *sim, struct ms__tctx *t,
 	}
 }
 
+/* ---- sealed pools ---- */
+
+static void *scratch(struct ms__tctx *t, size_t size, int value)
+{
+	if (t->buf_size < size) {
+		g_free(t->buf);
+		t->buf = g_malloc(size);
+		t->buf_size = size;
+	}
+	memset(t->buf, value, size);
+	return t->buf;
+}
+
+/* A live named allocation, or NULL (never made, freed, or its pool was
+ * unloaded since). */
+static struct ms__data *data_of(struct ms__tctx *t, const char *name)
+{
+	struct ms__run *run = t->run;
+	struct ms__data *d = g_hash_table_lookup(run->data, name);
+
+	if (!d || !run->sealed[d->pool] || d->gen != run->sealed_gen[d->pool])
+		return NULL;
+	return d;
+}
+
+static void do_sealed(struct ms_sim *sim, struct ms__tctx *t,
+		      const struct ms__step *s)
+{
+	struct ms__run *run = t->run;
+	const struct ms__sealed *sp = s->op == MS__OP_POOL_ALLOC ||
+		s->op == MS__OP_LOAD || s->op == MS__OP_UNLOAD ||
+		s->op == MS__OP_SEAL ?
+		&g_array_index(run->sc->sealed, struct ms__sealed, s->ref) : NULL;
+	struct ms_pool_stats final;
+	struct ms__data *d;
+	void *p = NULL;
+	int ret = 0;
+
+	cnt(t)->syscalls++;
+	switch (s->op) {
+	case MS__OP_LOAD:
+		if (run->sealed[s->ref]) {
+			ret = -EEXIST;
+			break;
+		}
+		ret = ms_pool_create(sim, sp->name, &sp->attr,
+				     &run->sealed[s->ref]);
+		if (ret) {
+			run->sealed[s->ref] = NULL;
+			break;
+		}
+		run->sealed_gen[s->ref]++;
+		run->sealed_acc[s->ref].loads++;
+		break;
+	case MS__OP_UNLOAD:
+		if (!run->sealed[s->ref]) {
+			ret = -ENOENT;
+			break;
+		}
+		ret = ms_pool_destroy(sim, run->sealed[s->ref], &final);
+		if (ret)
+			break;
+		run->sealed[s->ref] = NULL;
+		ms__sealed_fold(&run->sealed_acc[s->ref], &final);
+		run->sealed_acc[s->ref].unloads++;
+		break;
+	case MS__OP_SEAL:
+		ret = run->sealed[s->ref] ?
+		      ms_pool_seal(sim, run->sealed[s->ref]) : -ENOENT;
+		break;
+	case MS__OP_POOL_ALLOC: {
+		uint64_t size = draw_u(sim, &s->n);
+
+		if (!run->sealed[s->ref]) {
+			ret = -ENOENT;
+			break;
+		}
+		ret = ms_pool_alloc(sim, run->sealed[s->ref], size,
+				    (size_t)s->m.a, &p);
+		if (ret == -ENOMEM) {
+			/* The pool is full: a simulated result. */
+			t->refused = true;
+			return;
+		}
+		if (ret || !s->tag)
+			break;
+		d = g_new0(struct ms__data, 1);
+		d->pool = s->ref;
+		d->gen = run->sealed_gen[s->ref];
+		d->p = p;
+		d->size = (size_t)size;
+		g_hash_table_replace(run->data, g_strdup(s->tag), d);
+		break;
+	}
+	case MS__OP_POOL_FREE:
+		d = data_of(t, s->str);
+		if (!d) {
+			ret = -ENOENT;
+			break;
+		}
+		ret = ms_pool_free(sim, run->sealed[d->pool], d->p, d->size);
+		if (!ret)
+			g_hash_table_remove(run->data, s->str);
+		break;
+	case MS__OP_WRITE:
+	case MS__OP_RARE_WRITE: {
+		size_t off = (size_t)s->m.a, len = (size_t)s->n.a;
+		void *src;
+
+		d = data_of(t, s->str);
+		if (!d || off + len > d->size) {
+			ret = -ERANGE;
+			break;
+		}
+		src = scratch(t, len, s->kind);
+		/* A plain write to a sealed page faults and does not return. */
+		if (s->op == MS__OP_WRITE)
+			ret = ms_pool_write(sim, run->sealed[d->pool],
+					    (char *)d->p + off, src, len);
+		else
+			ret = ms_pool_rare_write(sim, run->sealed[d->pool],
+						 (char *)d->p + off, src, len);
+		break;
+	}
+	default:
+		break;
+	}
+	if (ret)
+		cnt(t)->denied_other++;
+}
+
+/* A store or load of pool data by the thread itself, as module code
+ * would do (a store to a sealed page faults: it does not return). */
+static int deliberate_touch_data(struct ms__tctx *t, const struct ms__step *s)
+{
+	struct ms__data *d = data_of(t, s->str);
+	size_t off = (size_t)s->m.a, len = (size_t)s->n.a;
+	volatile char *p;
+
+	if (!d || off + len > d->size)
+		return -ERANGE;
+	p = (volatile char *)d->p + off;
+	for (size_t i = 0; i < len; i++) {
+		if (s->access == MS_ACCESS_WRITE)
+			p[i] = (char)0x5a;
+		else
+			(void)p[i];
+	}
+	return 0;
+}
+
+static int touch(struct ms_sim *sim, struct ms__tctx *t,
+		 const struct ms__step *s)
+{
+	const struct ms__part *pt;
+
+	switch (s->kind) {
+	case MS__TOUCH_STACK:
+		return deliberate_touch_stack(sim, s->m.a, s->access);
+	case MS__TOUCH_DATA:
+		return deliberate_touch_data(t, s);
+	case MS__TOUCH_PARTITION:
+		pt = &g_array_index(t->run->sc->parts, struct ms__part, s->ref);
+		if ((uint64_t)s->m.a + (uint64_t)s->n.a > pt->size)
+			return -ERANGE;
+		return ms_domain_touch(sim, pt->start + (uint64_t)s->m.a,
+				       (size_t)s->n.a,
+				       (enum ms_access)s->access);
+	default:
+		return ms_domain_touch(sim, (uint64_t)s->m.a, (size_t)s->n.a,
+				       (enum ms_access)s->access);
+	}
+}
+
+static void do_kernel_read(struct ms_sim *sim, struct ms__tctx *t,
+			   const struct ms__step *s)
+{
+	const struct ms__part *pt = &g_array_index(t->run->sc->parts,
+						   struct ms__part, s->ref);
+	size_t len = (size_t)s->n.a;
+
+	cnt(t)->syscalls++;
+	if ((uint64_t)s->m.a + len > pt->size ||
+	    ms_xpfo_kernel_read(sim, pt->start + (uint64_t)s->m.a,
+				scratch(t, len, 0), len))
+		cnt(t)->denied_other++;
+}
+
+/* ---- IPC ---- */
+
+static struct ms__ipc_ref *ipc_ref(struct ms__tctx *t, const char *name)
+{
+	if (!t->ipc_handles)
+		return NULL;
+	for (guint i = 0; i < t->ipc_handles->len; i++) {
+		struct ms__ipc_ref *r = &g_array_index(t->ipc_handles,
+						       struct ms__ipc_ref, i);
+
+		if (strcmp(r->name, name) == 0)
+			return r;
+	}
+	return NULL;
+}
+
+static void ipc_keep(struct ms__tctx *t, const char *name, ms_ipc_handle h,
+		     bool owned)
+{
+	struct ms__ipc_ref r = { name, h, owned };
+
+	if (!t->ipc_handles)
+		t->ipc_handles = g_array_new(FALSE, FALSE,
+					     sizeof(struct ms__ipc_ref));
+	g_array_append_val(t->ipc_handles, r);
+}
+
+static void do_ipc(struct ms_sim *sim, struct ms__tctx *t,
+		   const struct ms__step *s)
+{
+	struct ms__ipc_acc *acc = &t->run->ipc[t->actor];
+	struct ms__ipc_ref *r = ipc_ref(t, s->str);
+	ms_ipc_handle h;
+	int ret;
+
+	if (s->op == MS__OP_NODE) {
+		cnt(t)->syscalls++;
+		ret = ms_ipc_node_new(sim, s->str, &h);
+		if (ret)
+			cnt(t)->denied_other++;
+		else
+			ipc_keep(t, s->str, h, true);
+		return;
+	}
+	if (s->op == MS__OP_SEND) {
+		uint64_t n = draw_u(sim, &s->m);
+
+		if (!r) {
+			cnt(t)->syscalls++;
+			ret = ms_ipc_lookup(sim, s->str, timeout_of(s), &h);
+			if (ret) {
+				cnt(t)->denied_other++;
+				return;
+			}
+			ipc_keep(t, s->str, h, false);
+			r = ipc_ref(t, s->str);
+		}
+		for (uint64_t k = 0; k < n; k++) {
+			struct ms_ipc_out msg = { 0 };
+			size_t len = (size_t)draw_u(sim, &s->n);
+
+			msg.data = scratch(t, len ? len : 1, 0x42);
+			msg.len = len;
+			cnt(t)->syscalls++;
+			ret = ms_ipc_send(sim, r->handle, &msg, NULL);
+			if (ret) {
+				acc->refused++;
+				t->refused = true;
+				break;
+			}
+			acc->sent++;
+			acc->bytes_sent += len;
+		}
+		return;
+	}
+	/* recv: from a node this thread owns */
+	if (!r || !r->owned) {
+		cnt(t)->denied_other++;
+		return;
+	}
+	{
+		struct ms_ipc_in in = { 0 };
+		ms_ipc_handle hs[MS_IPC_HANDLES_MAX];
+
+		in.buf = scratch(t, s->stack_size, 0);
+		in.buf_size = s->stack_size;
+		in.handles = hs;
+		in.handles_size = G_N_ELEMENTS(hs);
+		cnt(t)->syscalls++;
+		ret = ms_ipc_recv(sim, r->handle, timeout_of(s), &in);
+		if (ret == 0) {
+			acc->received++;
+			acc->bytes_received += in.len;
+		} else if (ret != -EAGAIN) {
+			cnt(t)->denied_other++;
+		}
+	}
+}
+
 static void join_children(struct ms_sim *sim, struct ms__tctx *t, guint from)
 {
 	if (!t->children)
@@ -419,7 +709,7 @@ static void exec_step(struct ms_sim *sim, struct ms__tctx *t,
 			deliberate_recurse(n, (size_t)draw_u(sim, &s->m));
 		break;
 	case MS__OP_TOUCH:
-		if (deliberate_touch_stack(sim, s->m.a, s->access))
+		if (touch(sim, t, s))
 			cnt(t)->denied_other++;
 		break;
 	case MS__OP_ALLOC:
@@ -440,6 +730,23 @@ static void exec_step(struct ms_sim *sim, struct ms__tctx *t,
 	case MS__OP_APPEND:
 	case MS__OP_TAKE:
 		do_queue_op(sim, t, s);
+		break;
+	case MS__OP_LOAD:
+	case MS__OP_UNLOAD:
+	case MS__OP_POOL_ALLOC:
+	case MS__OP_POOL_FREE:
+	case MS__OP_SEAL:
+	case MS__OP_WRITE:
+	case MS__OP_RARE_WRITE:
+		do_sealed(sim, t, s);
+		break;
+	case MS__OP_KERNEL_READ:
+		do_kernel_read(sim, t, s);
+		break;
+	case MS__OP_NODE:
+	case MS__OP_SEND:
+	case MS__OP_RECV:
+		do_ipc(sim, t, s);
 		break;
 	case MS__OP__COUNT:
 		break;

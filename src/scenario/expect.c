@@ -79,6 +79,22 @@ static const char *const metric_names[] = {
 static const char *const pool_stat_names[] = {
 	"size", "used", "peak", "fragmentation", "allocs", "failures", NULL
 };
+static const char *const sealed_stat_names[] = {
+	"loaded", "loads", "unloads", "pages", "sealed_pages", "bytes_used",
+	"allocs", "allocs_failed", "frees", "seals", "rare_writes",
+	"rare_write_bytes", "mm_refusals", "pages_taken", "pages_returned",
+	NULL
+};
+static const char *const domain_stat_names[] = {
+	"violations", "switches", "regions_programmed", "mpu_ticks",
+	"xpfo_violations", "xpfo_transfers", NULL
+};
+static const char *const ipc_actor_stat_names[] = {
+	"sent", "refused", "received", "bytes_sent", "bytes_received", NULL
+};
+static const char *const ipc_group_stat_names[] = {
+	"held_bytes", "peak_bytes", "peak_messages", "dropped", NULL
+};
 
 static int index_of(const char *const *words, const char *s)
 {
@@ -217,6 +233,68 @@ bool ms__metric_known(const struct ms_scenario *sc, const char *name,
 				  "metrics.attacker_share, ...");
 		return false;
 	}
+	if (strcmp(head, "domains") == 0) {
+		if (!sc->domains->len && !sc->xpfo) {
+			*hint = "the scenario declares no [domains.<name>]";
+			return false;
+		}
+		if (index_of(domain_stat_names, rest) >= 0)
+			return true;
+		*hint = near_hint(rest, domain_stat_names, buf, sizeof(buf),
+				  "domains.violations, domains.switches, "
+				  "domains.xpfo_violations, ...");
+		return false;
+	}
+	if (strcmp(head, "sealed") == 0 || strcmp(head, "ipc") == 0) {
+		bool sealed = head[0] == 's';
+		const char *d2 = strchr(rest, '.');
+		char who[64];
+		size_t wl;
+
+		if (!d2) {
+			*hint = sealed ? "sealed.<pool>.<stat>, e.g. "
+					 "sealed.config.sealed_pages" :
+					 "ipc.<actor or group>.<stat>, e.g. "
+					 "ipc.client.sent";
+			return false;
+		}
+		wl = (size_t)(d2 - rest);
+		if (wl >= sizeof(who))
+			wl = sizeof(who) - 1;
+		memcpy(who, rest, wl);
+		who[wl] = '\0';
+		if (sealed) {
+			if (ms__sealed_find(sc, who) < 0) {
+				snprintf(buf, sizeof(buf),
+					 "no [sealed.%s] in the scenario", who);
+				*hint = buf;
+				return false;
+			}
+			if (index_of(sealed_stat_names, d2 + 1) >= 0)
+				return true;
+			*hint = near_hint(d2 + 1, sealed_stat_names, buf,
+					  sizeof(buf), "sealed pool stats: pages, "
+					  "sealed_pages, rare_writes, ...");
+			return false;
+		}
+		if (!sc->ipc_used) {
+			*hint = "the scenario uses no IPC";
+			return false;
+		}
+		if (!is_actor_or_group(sc, who)) {
+			snprintf(buf, sizeof(buf),
+				 "'%s' is not an actor or a group", who);
+			*hint = buf;
+			return false;
+		}
+		if (index_of(ipc_actor_stat_names, d2 + 1) >= 0 ||
+		    index_of(ipc_group_stat_names, d2 + 1) >= 0)
+			return true;
+		*hint = "IPC stats: sent, refused, received, bytes_sent, "
+			"bytes_received (actors); held_bytes, peak_bytes, "
+			"peak_messages, dropped (groups)";
+		return false;
+	}
 	if (strcmp(head, "pool") == 0) {
 		const char *d2 = strchr(rest, '.');
 		char pname[64];
@@ -256,6 +334,9 @@ bool ms__metric_known(const struct ms_scenario *sc, const char *name,
 		names[n++] = "run";
 		names[n++] = "metrics";
 		names[n++] = "pool";
+		names[n++] = "sealed";
+		names[n++] = "domains";
+		names[n++] = "ipc";
 		for (guint i = 0; i < sc->actors->len && n < 255; i++)
 			names[n++] = g_array_index(sc->actors, struct ms__actor,
 						   i).name;
@@ -266,7 +347,7 @@ bool ms__metric_known(const struct ms_scenario *sc, const char *name,
 		snprintf(buf, sizeof(buf),
 			 "'%s' is not an actor, a group, or a metric family "
 			 "(attackers, victims, neutrals, all, faults, heap, "
-			 "run, metrics, pool)", head);
+			 "run, metrics, pool, sealed, domains, ipc)", head);
 		*hint = near_hint(head, names, buf, sizeof(buf), buf);
 		return false;
 	}

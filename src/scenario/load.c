@@ -15,7 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <memsim/domain.h>
 #include <memsim/heap.h>
+#include <memsim/ipc.h>
+#include <memsim/pool.h>
 #include <memsim/quota.h>
 #include <memsim/thread.h>
 
@@ -25,39 +28,42 @@
 #define NAME_MAX_LEN 31
 
 static const char *const top_keys[] = {
-	"scenario", "sim", "kernel", "quota", "groups", "actor", "workload",
-	"report", "expect", NULL
+	"scenario", "sim", "kernel", "sealed", "domains", "ipc", "quota",
+	"groups", "actor", "workload", "report", "expect", NULL
 };
 static const char *const scenario_keys[] = { "name", "description", NULL };
 static const char *const sim_keys[] = {
 	"seed", "tick_limit", "time_slice", "arch", "mpu_regions",
 	"stack_size", "priv_stack_size", "guard_pages", "max_threads",
-	"context", "event_log", NULL
+	"context", "event_log", "domain_policy", "xpfo", "allow_wx", NULL
 };
 static const char *const kernel_keys[] = {
 	"heap_size", "arena_size", "pools", NULL
 };
 static const char *const quota_keys_base[] = { "policy", "policies", NULL };
-static const char *const group_keys[] = { "description", "pool", "limit", NULL };
+static const char *const group_keys[] = {
+	"description", "pool", "limit", "ipc_budget", NULL
+};
 static const char *const actor_keys[] = {
-	"name", "count", "mode", "priority", "group", "pool", "role",
-	"stack_size", "start", "limit", "script", NULL
+	"name", "count", "mode", "priority", "group", "pool", "domain",
+	"role", "stack_size", "start", "limit", "script", NULL
 };
 static const char *const workload_keys[] = {
-	"name", "count", "mode", "priority", "group", "pool", "role",
-	"stack_size", "start", "limit", "requests", "size", "interval", "hold",
-	NULL
+	"name", "count", "mode", "priority", "group", "pool", "domain",
+	"role", "stack_size", "start", "limit", "requests", "size",
+	"interval", "hold", NULL
 };
 static const char *const report_keys[] = { "sample_every", NULL };
 
 /* Names a metric path may not use for an actor or a group. */
 static const char *const reserved_names[] = {
 	"attackers", "victims", "neutrals", "all", "faults", "heap", "run",
-	"metrics", "pool", "pools", "system", "kernel", "sim", NULL
+	"metrics", "pool", "pools", "system", "kernel", "sim", "sealed",
+	"domains", "ipc", NULL
 };
 
 static const char *const roles[] = { "neutral", "attacker", "victim", NULL };
-static const char *const modes[] = { "user", "supervisor", NULL };
+static const char *const thread_modes[] = { "user", "supervisor", NULL };
 
 static const struct ms__tnode *get(const struct ms__tnode *t, const char *key)
 {
@@ -187,6 +193,16 @@ static int load_sim(struct ms__lctx *c, const struct ms__tnode *doc)
 	if (!ret)
 		ret = ms__get_int(c, t, "event_log", 0, (int64_t)1 << 28, &v, NULL);
 	cfg->event_log_capacity = (size_t)v;
+	if (!ret) {
+		static const char *const dpols[] = { "lazy", "eager", NULL };
+
+		ret = ms__get_enum(c, t, "domain_policy", dpols,
+				   &sc->domain_policy);
+	}
+	if (!ret)
+		ret = ms__get_bool(c, t, "xpfo", &sc->xpfo);
+	if (!ret)
+		ret = ms__get_bool(c, t, "allow_wx", &sc->allow_wx);
 	return ret;
 }
 
@@ -263,11 +279,11 @@ static int find_policy(const struct ms_scenario *sc, const char *name)
 }
 
 /*
- * The policies a scenario may name: the built-ins every sim registers.
- * Asked of a throwaway sim, so that the loader and the library never
- * disagree on the list.
+ * The quota policies and IPC accounting modes a scenario may name: the
+ * built-ins every sim registers. Asked of a throwaway sim, so that the
+ * loader and the library never disagree on the lists.
  */
-static int builtin_policies(GPtrArray *names)
+static int builtins(GPtrArray *policies, GPtrArray *modes)
 {
 	struct ms_config cfg;
 	struct ms_sim *sim;
@@ -279,10 +295,13 @@ static int builtin_policies(GPtrArray *names)
 	if (ret)
 		return ret;
 	for (size_t i = 0; i < ms_quota_policy_count(sim); i++)
-		g_ptr_array_add(names,
+		g_ptr_array_add(policies,
 				g_strdup(ms_quota_policy_at(sim, i)->name));
+	for (size_t i = 0; i < ms_ipc_mode_count(sim); i++)
+		g_ptr_array_add(modes, g_strdup(ms_ipc_mode_at(sim, i)->name));
 	ms_sim_free(sim);
-	g_ptr_array_add(names, NULL);
+	g_ptr_array_add(policies, NULL);
+	g_ptr_array_add(modes, NULL);
 	return 0;
 }
 
@@ -437,20 +456,282 @@ defaults:
 	return 0;
 }
 
-static int load_quota(struct ms__lctx *c, const struct ms__tnode *doc)
+static int load_quota(struct ms__lctx *c, const struct ms__tnode *doc,
+		      GPtrArray *names)
 {
-	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
-	int ret = builtin_policies(names);
+	return load_quota_in(c, doc, names);
+}
 
-	if (ret) {
-		ms__error_set(c->err, c->file, 0, 0, NULL,
-			      "cannot list the quota policies: %s",
-			      g_strerror(-ret));
-		c->failed = true;
-	} else {
-		ret = load_quota_in(c, doc, names);
+/* ---- [sealed.*] ---- */
+
+static const char *const sealed_keys[] = {
+	"max_pages", "track_frees", "rare_mode", "align", "loaded", NULL
+};
+
+static int load_sealed(struct ms__lctx *c, const struct ms__tnode *doc)
+{
+	struct ms_scenario *sc = c->sc;
+	const struct ms__tnode *t;
+	static const char *const rare[] = { "map", "gate", "open", NULL };
+	int ret = section(c, doc, "sealed", NULL, &t);
+
+	if (ret || !t)
+		return ret;
+	for (size_t i = 0; i < t->u.table.n; i++) {
+		const struct ms__tentry *e = &t->u.table.e[i];
+		struct ms__sealed sp = { 0 };
+		struct ms__pos pos = { e->line, e->column };
+		bool track = false;
+		int64_t pages = 0;
+		uint64_t align = 0;
+		int mode = 0;
+
+		ret = check_name(c, "sealed pool", e->key, pos);
+		if (!ret && e->val->type != MS__T_TABLE)
+			ret = ms__type_error(c, e->key, e->val,
+					     "a table ([sealed.<name>])");
+		if (!ret)
+			ret = ms__check_keys(c, e->val, "a sealed pool",
+					     sealed_keys);
+		ms_pool_attr_init(&sp.attr);
+		sp.loaded = true;
+		if (!ret)
+			ret = ms__get_int(c, e->val, "max_pages", 1,
+					  MS_POOL_MAX_PAGES_LIMIT, &pages, NULL);
+		if (!ret)
+			ret = ms__get_bool(c, e->val, "track_frees", &track);
+		if (!ret)
+			ret = ms__get_enum(c, e->val, "rare_mode", rare, &mode);
+		if (!ret)
+			ret = ms__get_size(c, e->val, "align", 1, 4096, &align,
+					   NULL);
+		if (!ret && align & (align - 1))
+			ret = ms__lerr(c, pos.line, pos.column, NULL,
+				       "'align' must be a power of two");
+		if (!ret)
+			ret = ms__get_bool(c, e->val, "loaded", &sp.loaded);
+		if (ret)
+			return ret;
+		sp.attr.max_pages = (uint32_t)pages;
+		sp.attr.flags = track ? MS_POOL_TRACK_FREES : 0;
+		sp.attr.rare_mode = (enum ms_pool_rare_mode)mode;
+		sp.attr.align = (size_t)align;
+		sp.name = g_strdup(e->key);
+		sp.pos = pos;
+		g_array_append_val(sc->sealed, sp);
 	}
-	g_ptr_array_free(names, TRUE);
+	return 0;
+}
+
+/* ---- [domains.*] ---- */
+
+static const char *const domain_keys[] = { "partitions", NULL };
+static const char *const part_keys[] = {
+	"name", "start", "size", "user", "supervisor", NULL
+};
+
+/* "", "none", "r", "rw", "rx", "rwx" (any order of r, w, x). */
+static int perm_of(struct ms__lctx *c, const struct ms__tnode *t,
+		   const char *key, unsigned *out)
+{
+	const char *str = NULL;
+	struct ms__pos pos;
+	unsigned p = 0;
+	int ret = ms__get_str(c, t, key, &str, &pos);
+
+	if (ret || !str)
+		return ret;
+	if (strcmp(str, "none") != 0) {
+		for (const char *q = str; *q; q++) {
+			unsigned bit = *q == 'r' ? MS_PERM_READ :
+				       *q == 'w' ? MS_PERM_WRITE :
+				       *q == 'x' ? MS_PERM_EXEC : 0;
+
+			if (!bit || (p & bit))
+				return ms__lerr(c, pos.line, pos.column,
+						"rights are \"none\" or letters "
+						"r, w, x: \"r\", \"rw\", \"rx\"",
+						"bad access rights \"%s\"", str);
+			p |= bit;
+		}
+	}
+	*out = p;
+	return 0;
+}
+
+static int load_domains(struct ms__lctx *c, const struct ms__tnode *doc)
+{
+	struct ms_scenario *sc = c->sc;
+	const struct ms__tnode *t;
+	int ret = section(c, doc, "domains", NULL, &t);
+
+	if (ret || !t)
+		return ret;
+	for (size_t i = 0; i < t->u.table.n; i++) {
+		const struct ms__tentry *e = &t->u.table.e[i];
+		struct ms__domain d = { 0 };
+		struct ms__pos pos = { e->line, e->column };
+		const struct ms__tnode *parts;
+
+		ret = check_name(c, "domain", e->key, pos);
+		if (!ret && e->val->type != MS__T_TABLE)
+			ret = ms__type_error(c, e->key, e->val,
+					     "a table ([domains.<name>])");
+		if (!ret)
+			ret = ms__check_keys(c, e->val, "a domain", domain_keys);
+		if (ret)
+			return ret;
+		d.name = g_strdup(e->key);
+		d.pos = pos;
+		g_array_append_val(sc->domains, d);
+		parts = get(e->val, "partitions");
+		if (!parts)
+			continue;
+		if (parts->type != MS__T_ARRAY)
+			return ms__type_error(c, "partitions", parts,
+					      "an array of partitions");
+		for (size_t k = 0; k < parts->u.array.n; k++) {
+			const struct ms__tnode *pt = parts->u.array.v[k];
+			struct ms__part p = { 0 };
+			const char *name = NULL;
+			struct ms__pos npos = { pt->line, pt->column };
+			uint64_t start = 0, size = 0;
+			bool has_size = false;
+
+			if (pt->type != MS__T_TABLE)
+				return ms__type_error(c, "partitions", pt,
+						      "a table");
+			ret = ms__check_keys(c, pt, "a partition", part_keys);
+			if (!ret)
+				ret = ms__get_str(c, pt, "name", &name, &npos);
+			if (!ret && !name)
+				ret = ms__lerr(c, pt->line, pt->column,
+					       "add name = \"...\" (touch uses it)",
+					       "a partition needs a name");
+			if (!ret)
+				ret = check_name(c, "partition", name, npos);
+			if (!ret && ms__part_find(sc, name) >= 0)
+				ret = ms__lerr(c, npos.line, npos.column,
+					       "partition names are unique in a "
+					       "scenario",
+					       "duplicate partition '%s'", name);
+			if (!ret)
+				ret = ms__get_size(c, pt, "start", 0,
+						   (uint64_t)1 << 40, &start, NULL);
+			if (!ret)
+				ret = ms__get_size(c, pt, "size", 1,
+						   (uint64_t)1 << 40, &size,
+						   &has_size);
+			if (!ret && !has_size)
+				ret = ms__lerr(c, pt->line, pt->column, NULL,
+					       "partition '%s' needs a size", name);
+			if (!ret && start + size > sc->cfg.arena_size) {
+				char hint[MS_SCENARIO_MSG_MAX];
+
+				snprintf(hint, sizeof(hint),
+					 "the arena is %zu bytes ([kernel] "
+					 "arena_size)", sc->cfg.arena_size);
+				ret = ms__lerr(c, npos.line, npos.column, hint,
+					       "partition '%s' ends past the "
+					       "arena", name);
+			}
+			p.user = MS_PERM_RW;
+			p.supervisor = MS_PERM_RW;
+			if (!ret)
+				ret = perm_of(c, pt, "user", &p.user);
+			if (!ret)
+				ret = perm_of(c, pt, "supervisor", &p.supervisor);
+			if (ret)
+				return ret;
+			p.name = g_strdup(name);
+			p.pos = npos;
+			p.start = start;
+			p.size = size;
+			p.domain = (int)sc->domains->len - 1;
+			g_array_append_val(sc->parts, p);
+		}
+	}
+	return 0;
+}
+
+/* ---- [ipc] ---- */
+
+static const char *const ipc_keys[] = { "mode", "budget", NULL };
+static const char *const amount_keys[] = {
+	"bytes", "messages", "handles", NULL
+};
+
+static int load_amount(struct ms__lctx *c, const char *key,
+		       const struct ms__tnode *v, struct ms_ipc_amount *out)
+{
+	int64_t n;
+	int ret;
+
+	if (v->type != MS__T_TABLE)
+		return ms__type_error(c, key, v,
+				      "a table like { bytes = \"4 KiB\", "
+				      "messages = 16, handles = 16 }");
+	ret = ms__check_keys(c, v, "an IPC budget", amount_keys);
+	if (!ret)
+		ret = ms__get_size(c, v, "bytes", 0, INT64_MAX, &out->bytes, NULL);
+	n = (int64_t)out->msgs;
+	if (!ret)
+		ret = ms__get_int(c, v, "messages", 0, INT64_MAX, &n, NULL);
+	out->msgs = (uint64_t)n;
+	n = (int64_t)out->handles;
+	if (!ret)
+		ret = ms__get_int(c, v, "handles", 0, INT64_MAX, &n, NULL);
+	out->handles = (uint64_t)n;
+	return ret;
+}
+
+static int load_ipc(struct ms__lctx *c, const struct ms__tnode *doc,
+		    GPtrArray *modes)
+{
+	struct ms_scenario *sc = c->sc;
+	const struct ms__tnode *t, *b;
+	const char *mode = NULL;
+	struct ms__pos pos;
+	int ret = section(c, doc, "ipc", ipc_keys, &t);
+
+	if (ret || !t)
+		return ret;
+	sc->ipc_used = true;
+	ret = ms__get_str(c, t, "mode", &mode, &pos);
+	if (ret)
+		return ret;
+	if (mode) {
+		bool ok = false;
+
+		for (guint i = 0; i + 1 < modes->len && !ok; i++)
+			ok = strcmp(mode, modes->pdata[i]) == 0;
+		if (!ok) {
+			char list[MS_SCENARIO_MSG_MAX - 64];
+			char hint[MS_SCENARIO_MSG_MAX];
+			const char *near = ms__nearest(mode,
+				(const char *const *)modes->pdata,
+				modes->len - 1);
+
+			policy_list(modes, list, sizeof(list));
+			if (near)
+				snprintf(hint, sizeof(hint),
+					 "did you mean '%s'? (modes: %s)", near,
+					 list);
+			else
+				snprintf(hint, sizeof(hint), "modes: %s", list);
+			return ms__lerr(c, pos.line, pos.column, hint,
+					"unknown IPC mode '%s'", mode);
+		}
+		sc->ipc_mode = g_strdup(mode);
+	}
+	b = get(t, "budget");
+	if (b) {
+		sc->ipc_budget.bytes = 16384;
+		sc->ipc_budget.msgs = 64;
+		sc->ipc_budget.handles = 64;
+		sc->ipc_budget_set = true;
+		ret = load_amount(c, "budget", b, &sc->ipc_budget);
+	}
 	return ret;
 }
 
@@ -521,6 +802,27 @@ static int pool_ref(struct ms__lctx *c, const struct ms__tnode *t, int *out)
 	return 0;
 }
 
+static int domain_ref(struct ms__lctx *c, const struct ms__tnode *t, int *out)
+{
+	const char *s = NULL;
+	struct ms__pos pos;
+	int ret = ms__get_str(c, t, "domain", &s, &pos);
+
+	if (ret || !s)
+		return ret;
+	for (guint i = 0; i < c->sc->domains->len; i++) {
+		if (!strcmp(g_array_index(c->sc->domains, struct ms__domain,
+					  i).name, s)) {
+			*out = (int)i;
+			return 0;
+		}
+	}
+	return unknown_ref(c, "domain", s, pos, c->sc->domains,
+			   sizeof(struct ms__domain),
+			   offsetof(struct ms__domain, name),
+			   "[domains.<name>]");
+}
+
 static int load_groups(struct ms__lctx *c, const struct ms__tnode *doc)
 {
 	struct ms_scenario *sc = c->sc;
@@ -551,6 +853,16 @@ static int load_groups(struct ms__lctx *c, const struct ms__tnode *doc)
 		if (!ret)
 			ret = ms__get_size(c, e->val, "limit", 1, INT64_MAX,
 					   &g.limit, &g.has_limit);
+		if (!ret && get(e->val, "ipc_budget")) {
+			g.has_ipc_budget = true;
+			g.ipc_budget.bytes = 16384;
+			g.ipc_budget.msgs = 64;
+			g.ipc_budget.handles = 64;
+			ret = load_amount(c, "ipc_budget",
+					  get(e->val, "ipc_budget"),
+					  &g.ipc_budget);
+			c->sc->ipc_used = true;
+		}
 		if (ret)
 			return ret;
 		g.name = g_strdup(e->key);
@@ -598,7 +910,7 @@ static int actor_common(struct ms__lctx *c, const struct ms__tnode *t,
 	ret = ms__get_int(c, t, "count", 1, INT32_MAX, &n, NULL);
 	a->count = (uint32_t)n;
 	if (!ret)
-		ret = ms__get_enum(c, t, "mode", modes, &mode);
+		ret = ms__get_enum(c, t, "mode", thread_modes, &mode);
 	a->user = mode == 0;
 	if (!ret)
 		ret = ms__get_int(c, t, "priority", MS_PRIO_MIN, MS_PRIO_MAX,
@@ -617,6 +929,9 @@ static int actor_common(struct ms__lctx *c, const struct ms__tnode *t,
 	if (!ret)
 		ret = ms__get_size(c, t, "limit", 1, INT64_MAX, &a->limit,
 				   &a->has_limit);
+	a->domain = -1;
+	if (!ret)
+		ret = domain_ref(c, t, &a->domain);
 	v = get(t, "start");
 	if (!ret && v) {
 		ret = ms__node_val(c, "start", v, 0, INT64_MAX / 4, false,
@@ -911,6 +1226,9 @@ static void scenario_init(struct ms_scenario *sc)
 	ms_config_init(&sc->cfg);
 	sc->max_threads = sc->cfg.max_thread_indexes;
 	sc->pools = g_array_new(FALSE, TRUE, sizeof(struct ms__pool));
+	sc->sealed = g_array_new(FALSE, TRUE, sizeof(struct ms__sealed));
+	sc->domains = g_array_new(FALSE, TRUE, sizeof(struct ms__domain));
+	sc->parts = g_array_new(FALSE, TRUE, sizeof(struct ms__part));
 	sc->policies = g_array_new(FALSE, TRUE, sizeof(struct ms__policy));
 	sc->groups = g_array_new(FALSE, TRUE, sizeof(struct ms__group));
 	sc->actors = g_array_new(FALSE, TRUE, sizeof(struct ms__actor));
@@ -941,6 +1259,16 @@ void ms_scenario_free(struct ms_scenario *sc)
 	for (guint i = 0; i < sc->expects->len; i++)
 		ms__expect_fini(&g_array_index(sc->expects, struct ms__expect, i));
 	g_array_free(sc->pools, TRUE);
+	for (guint i = 0; i < sc->sealed->len; i++)
+		g_free(g_array_index(sc->sealed, struct ms__sealed, i).name);
+	for (guint i = 0; i < sc->domains->len; i++)
+		g_free(g_array_index(sc->domains, struct ms__domain, i).name);
+	for (guint i = 0; i < sc->parts->len; i++)
+		g_free(g_array_index(sc->parts, struct ms__part, i).name);
+	g_array_free(sc->sealed, TRUE);
+	g_array_free(sc->domains, TRUE);
+	g_array_free(sc->parts, TRUE);
+	g_free(sc->ipc_mode);
 	g_array_free(sc->policies, TRUE);
 	g_array_free(sc->groups, TRUE);
 	g_array_free(sc->actors, TRUE);
@@ -961,7 +1289,25 @@ static char *default_name(const char *file)
 	return base;
 }
 
-static int load_doc(struct ms__lctx *c, const struct ms__tnode *doc)
+/* Every name that write, rare_write, pool_free or touch uses must be
+ * given by some pool_alloc (in any script: sealed data is global). */
+static int check_data_refs(struct ms__lctx *c)
+{
+	for (guint i = 0; i < c->data_refs->len; i++) {
+		const struct ms__ref *r = &g_array_index(c->data_refs,
+							 struct ms__ref, i);
+
+		if (!g_hash_table_contains(c->data_defs, r->name))
+			return ms__lerr(c, r->pos.line, r->pos.column,
+					"name it first: { pool_alloc = 64, pool = "
+					"\"...\", as = \"...\" }",
+					"no pool_alloc is named '%s'", r->name);
+	}
+	return 0;
+}
+
+static int load_doc(struct ms__lctx *c, const struct ms__tnode *doc,
+		    GPtrArray *policies, GPtrArray *modes)
 {
 	struct ms_scenario *sc = c->sc;
 	const struct ms__tnode *t;
@@ -998,13 +1344,21 @@ static int load_doc(struct ms__lctx *c, const struct ms__tnode *doc)
 	if (!ret)
 		ret = load_kernel(c, doc);
 	if (!ret)
-		ret = load_quota(c, doc);
+		ret = load_sealed(c, doc);
+	if (!ret)
+		ret = load_domains(c, doc);
+	if (!ret)
+		ret = load_ipc(c, doc, modes);
+	if (!ret)
+		ret = load_quota(c, doc, policies);
 	if (!ret)
 		ret = load_groups(c, doc);
 	if (!ret)
 		ret = load_actors(c, doc, &total);
 	if (!ret)
 		ret = load_workloads(c, doc, &total);
+	if (!ret)
+		ret = check_data_refs(c);
 	if (ret)
 		return ret;
 	implicit_groups(sc);
@@ -1022,6 +1376,7 @@ static int load_text(const char *text, size_t len, const char *file,
 	struct ms__tnode *doc = NULL;
 	struct ms_scenario *sc;
 	struct ms__lctx c = { 0 };
+	GPtrArray *policies, *modes;
 	int ret;
 
 	*out = NULL;
@@ -1044,7 +1399,21 @@ static int load_text(const char *text, size_t len, const char *file,
 	c.file = file;
 	c.err = err;
 	c.sc = sc;
-	ret = load_doc(&c, doc);
+	c.data_defs = g_hash_table_new(g_str_hash, g_str_equal);
+	c.data_refs = g_array_new(FALSE, FALSE, sizeof(struct ms__ref));
+	policies = g_ptr_array_new_with_free_func(g_free);
+	modes = g_ptr_array_new_with_free_func(g_free);
+	ret = builtins(policies, modes);
+	if (ret)
+		ms__error_set(err, file, 0, 0, NULL,
+			      "cannot list the quota policies: %s",
+			      g_strerror(-ret));
+	else
+		ret = load_doc(&c, doc, policies, modes);
+	g_ptr_array_free(policies, TRUE);
+	g_ptr_array_free(modes, TRUE);
+	g_hash_table_destroy(c.data_defs);
+	g_array_free(c.data_refs, TRUE);
 	ms__tnode_free(doc);
 	if (ret) {
 		ms_scenario_free(sc);

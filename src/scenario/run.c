@@ -24,7 +24,10 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include <memsim/domain.h>
 #include <memsim/heap.h>
+#include <memsim/ipc.h>
+#include <memsim/pool.h>
 #include <memsim/quota.h>
 #include <memsim/sim.h>
 #include <memsim/thread.h>
@@ -296,12 +299,148 @@ static int create_actor(struct ms__run *run, int idx)
 				return sim_error(run, a->pos, ret, NULL,
 						 "cannot assign the pool");
 		}
+		if (a->domain >= 0) {
+			ret = ms_domain_add_thread(run->sim,
+						   run->domain_ids[a->domain],
+						   tid);
+			if (ret)
+				return sim_error(run, a->pos, ret, NULL,
+						 "cannot put the actor in its "
+						 "domain");
+		}
 		if (a->has_limit) {
 			ret = ms_quota_thread_limit_set(run->sim, tid, a->limit);
 			if (ret)
 				return sim_error(run, a->pos, ret, NULL,
 						 "cannot set the actor's limit");
 		}
+	}
+	return 0;
+}
+
+void ms__sealed_fold(struct ms__sealed_acc *acc,
+		     const struct ms_pool_stats *st)
+{
+	acc->allocs += st->allocs;
+	acc->allocs_failed += st->allocs_failed;
+	acc->frees += st->frees;
+	acc->seals += st->seals;
+	acc->rare_writes += st->rare_writes;
+	acc->rare_write_bytes += st->rare_write_bytes;
+	acc->mm_refusals += st->mm_refusals;
+	acc->pages_taken += st->pages_taken;
+	acc->pages_returned += st->pages_returned;
+}
+
+static int build_sealed(struct ms__run *run)
+{
+	const struct ms_scenario *sc = run->sc;
+	int ret;
+
+	for (guint i = 0; i < sc->sealed->len; i++) {
+		const struct ms__sealed *sp = &g_array_index(sc->sealed,
+							     struct ms__sealed, i);
+
+		if (!sp->loaded)
+			continue;
+		ret = ms_pool_create(run->sim, sp->name, &sp->attr,
+				     &run->sealed[i]);
+		if (ret) {
+			run->sealed[i] = NULL;
+			return sim_error(run, sp->pos, ret, NULL,
+					 "cannot create the sealed pool");
+		}
+		run->sealed_gen[i]++;
+		run->sealed_acc[i].loads++;
+	}
+	return 0;
+}
+
+static int build_domains(struct ms__run *run)
+{
+	const struct ms_scenario *sc = run->sc;
+	int ret = 0;
+
+	if (!sc->domains->len && !sc->xpfo)
+		return 0;
+	ret = ms_domain_set_policy(run->sim,
+				   (enum ms_domain_policy)sc->domain_policy);
+	if (ret)
+		return sim_error(run, (struct ms__pos){ 0, 0 }, ret, NULL,
+				 "cannot set the domain policy");
+	ms_domain_allow_wx(run->sim, sc->allow_wx);
+	for (guint d = 0; d < sc->domains->len && !ret; d++) {
+		const struct ms__domain *dom = &g_array_index(sc->domains,
+							      struct ms__domain, d);
+		GArray *parts = g_array_new(FALSE, TRUE,
+					    sizeof(struct ms_partition));
+
+		for (guint i = 0; i < sc->parts->len; i++) {
+			const struct ms__part *p = &g_array_index(sc->parts,
+								  struct ms__part, i);
+			struct ms_partition mp = { 0 };
+
+			if (p->domain != (int)d)
+				continue;
+			mp.start = p->start;
+			mp.size = p->size;
+			mp.user = p->user;
+			mp.supervisor = p->supervisor;
+			mp.name = p->name;
+			g_array_append_val(parts, mp);
+		}
+		ret = ms_domain_new(run->sim, dom->name,
+				    (const struct ms_partition *)(void *)parts->data,
+				    parts->len, &run->domain_ids[d]);
+		g_array_free(parts, TRUE);
+		if (ret) {
+			const char *why = ms_domain_last_error(run->sim);
+
+			ms__error_set(run->err, sc->file, dom->pos.line,
+				      dom->pos.column,
+				      "the architecture model ([sim] arch) "
+				      "decides what a partition may be",
+				      "domain '%s' refused: %s", dom->name,
+				      why && *why ? why : g_strerror(-ret));
+			return ret == -ENOMEM ? -ENOMEM : -EINVAL;
+		}
+	}
+	if (!ret && sc->xpfo)
+		ret = ms_xpfo_enable(run->sim, true);
+	if (ret)
+		return sim_error(run, (struct ms__pos){ 0, 0 }, ret, NULL,
+				 "cannot enforce page ownership");
+	return 0;
+}
+
+static int build_ipc(struct ms__run *run)
+{
+	const struct ms_scenario *sc = run->sc;
+	struct ms__pos none = { 0, 0 };
+	int ret;
+
+	if (sc->ipc_mode) {
+		ret = ms_ipc_mode_set(run->sim, sc->ipc_mode);
+		if (ret)
+			return sim_error(run, none, ret, NULL,
+					 "cannot set the IPC mode");
+	}
+	if (sc->ipc_budget_set) {
+		ret = ms_ipc_budget_default_set(run->sim, &sc->ipc_budget);
+		if (ret)
+			return sim_error(run, none, ret, NULL,
+					 "cannot set the IPC budget");
+	}
+	for (guint i = 0; i < sc->groups->len; i++) {
+		const struct ms__group *g = &g_array_index(sc->groups,
+							   struct ms__group, i);
+
+		if (!g->has_ipc_budget)
+			continue;
+		ret = ms_ipc_budget_set(run->sim, g->id, &g->ipc_budget);
+		if (ret)
+			return sim_error(run, g->pos, ret, NULL,
+					 "cannot set the group's IPC budget");
 	}
 	return 0;
 }
@@ -335,6 +474,14 @@ static int build(struct ms__run *run, const struct ms__policy *pol)
 			return sim_error(run, p->pos, ret, NULL,
 					 "cannot create the pool");
 	}
+
+	ret = build_sealed(run);
+	if (!ret)
+		ret = build_domains(run);
+	if (!ret)
+		ret = build_ipc(run);
+	if (ret)
+		return ret;
 
 	qp.limit = pol->limit;
 	ret = ms_quota_policy_set(run->sim, pol->name, &qp);
@@ -382,6 +529,13 @@ static void run_init(struct ms__run *run, const struct ms_scenario *sc,
 	run->acc = g_new0(struct ms__tally, sc->actors->len + 1);
 	run->gacc = g_new0(struct ms__tally, sc->groups->len + 1);
 	run->samples = g_array_new(FALSE, TRUE, sizeof(struct ms_scenario_sample));
+	run->sealed = g_new0(struct ms_pool *, sc->sealed->len + 1);
+	run->sealed_gen = g_new0(uint32_t, sc->sealed->len + 1);
+	run->sealed_acc = g_new0(struct ms__sealed_acc, sc->sealed->len + 1);
+	run->data = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					  g_free);
+	run->domain_ids = g_new0(uint32_t, sc->domains->len + 1);
+	run->ipc = g_new0(struct ms__ipc_acc, sc->actors->len + 1);
 	run->progress = o->progress;
 	run->progress_user = o->progress_user;
 	run->progress_every = o->progress_every ? o->progress_every :
@@ -412,6 +566,9 @@ static void tctx_free(gpointer p)
 		g_array_free(t->held, TRUE);
 	if (t->children)
 		g_array_free(t->children, TRUE);
+	if (t->ipc_handles)
+		g_array_free(t->ipc_handles, TRUE);
+	g_free(t->buf);
 	g_free(t);
 }
 
@@ -428,6 +585,12 @@ static void run_fini(struct ms__run *run)
 	g_free(run->acc);
 	g_free(run->gacc);
 	g_free(run->pools);
+	g_free(run->sealed);
+	g_free(run->sealed_gen);
+	g_free(run->sealed_acc);
+	g_hash_table_destroy(run->data);
+	g_free(run->domain_ids);
+	g_free(run->ipc);
 	if (run->samples) {
 		for (guint i = 0; i < run->samples->len; i++)
 			g_free(g_array_index(run->samples,
@@ -445,6 +608,100 @@ static void add_stat(GArray *stats, const char *name, double value)
 	snprintf(st.name, sizeof(st.name), "%s", name);
 	st.value = value;
 	g_array_append_val(stats, st);
+}
+
+static void sealed_stats(struct ms__run *run, GArray *stats)
+{
+	const struct ms_scenario *sc = run->sc;
+	char name[128];
+
+	for (guint i = 0; i < sc->sealed->len; i++) {
+		const struct ms__sealed *sp = &g_array_index(sc->sealed,
+							     struct ms__sealed, i);
+		struct ms__sealed_acc acc = run->sealed_acc[i];
+		struct ms_pool_stats st = { 0 };
+		bool live = run->sealed[i] &&
+			    ms_pool_stats_get(run->sim, run->sealed[i], &st) == 0;
+
+		/* A live pool's counters join those of its past lives. */
+		if (live)
+			ms__sealed_fold(&acc, &st);
+#define SEALED_STAT(field, value)                                             \
+	do {                                                                  \
+		snprintf(name, sizeof(name), "sealed.%s." field, sp->name);   \
+		add_stat(stats, name, (double)(value));                       \
+	} while (0)
+		SEALED_STAT("loaded", live);
+		SEALED_STAT("loads", acc.loads);
+		SEALED_STAT("unloads", acc.unloads);
+		SEALED_STAT("pages", st.pages);
+		SEALED_STAT("sealed_pages", st.sealed_pages);
+		SEALED_STAT("bytes_used", st.bytes_used);
+		SEALED_STAT("allocs", acc.allocs);
+		SEALED_STAT("allocs_failed", acc.allocs_failed);
+		SEALED_STAT("frees", acc.frees);
+		SEALED_STAT("seals", acc.seals);
+		SEALED_STAT("rare_writes", acc.rare_writes);
+		SEALED_STAT("rare_write_bytes", acc.rare_write_bytes);
+		SEALED_STAT("mm_refusals", acc.mm_refusals);
+		SEALED_STAT("pages_taken", acc.pages_taken);
+		SEALED_STAT("pages_returned", acc.pages_returned);
+#undef SEALED_STAT
+	}
+}
+
+static void domain_stats(struct ms__run *run, GArray *stats)
+{
+	struct ms_domain_stats st;
+
+	if (!run->sc->domains->len && !run->sc->xpfo)
+		return;
+	ms_domain_get_stats(run->sim, &st);
+	add_stat(stats, "domains.violations", (double)st.violations);
+	add_stat(stats, "domains.switches", (double)st.domain_switches);
+	add_stat(stats, "domains.regions_programmed",
+		 (double)st.regions_programmed);
+	add_stat(stats, "domains.mpu_ticks", (double)st.mpu_ticks);
+	add_stat(stats, "domains.xpfo_violations", (double)st.xpfo_violations);
+	add_stat(stats, "domains.xpfo_transfers", (double)st.xpfo_transfers);
+}
+
+static void ipc_stats(struct ms__run *run, GArray *stats)
+{
+	const struct ms_scenario *sc = run->sc;
+	char name[128];
+
+	if (!sc->ipc_used)
+		return;
+	for (guint i = 0; i < sc->actors->len; i++) {
+		const struct ms__actor *a = &g_array_index(sc->actors,
+							   struct ms__actor, i);
+		const struct ms__ipc_acc *acc = &run->ipc[i];
+
+#define IPC_STAT(who, field, value)                                           \
+	do {                                                                  \
+		snprintf(name, sizeof(name), "ipc.%s." field, who);           \
+		add_stat(stats, name, (double)(value));                       \
+	} while (0)
+		IPC_STAT(a->name, "sent", acc->sent);
+		IPC_STAT(a->name, "refused", acc->refused);
+		IPC_STAT(a->name, "received", acc->received);
+		IPC_STAT(a->name, "bytes_sent", acc->bytes_sent);
+		IPC_STAT(a->name, "bytes_received", acc->bytes_received);
+	}
+	for (guint i = 0; i < sc->groups->len; i++) {
+		const struct ms__group *g = &g_array_index(sc->groups,
+							   struct ms__group, i);
+		struct ms_ipc_stats st;
+
+		if (ms_ipc_stats(run->sim, g->id, NULL, &st))
+			continue;
+		IPC_STAT(g->name, "held_bytes", st.held.bytes);
+		IPC_STAT(g->name, "peak_bytes", st.peak.bytes);
+		IPC_STAT(g->name, "peak_messages", st.peak.msgs);
+		IPC_STAT(g->name, "dropped", st.dropped);
+#undef IPC_STAT
+	}
 }
 
 static void sum_counters(struct ms_scenario_counters *dst,
@@ -663,6 +920,9 @@ static void collect(struct ms__run *run, int pol)
 		POOL_STAT("failures", ps.failures);
 #undef POOL_STAT
 	}
+	sealed_stats(run, stats);
+	domain_stats(run, stats);
+	ipc_stats(run, stats);
 	r->n_stats = stats->len;
 	r->stats = (struct ms_scenario_stat *)(void *)g_array_free(stats, FALSE);
 

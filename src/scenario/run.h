@@ -9,6 +9,28 @@
 #include "scenario/scn.h"
 
 struct ms_heap;
+struct ms_pool;
+
+/* Sealed-pool counters summed over every incarnation (load..unload). */
+struct ms__sealed_acc {
+	uint64_t loads, unloads;
+	uint64_t allocs, allocs_failed, frees, seals;
+	uint64_t rare_writes, rare_write_bytes, mm_refusals;
+	uint64_t pages_taken, pages_returned;
+};
+
+/* A named sealed-pool allocation (`as` of pool_alloc). */
+struct ms__data {
+	int pool;		/* index into sc->sealed */
+	uint32_t gen;		/* the pool's incarnation it was made in */
+	void *p;
+	size_t size;
+};
+
+/* What an actor did over IPC. */
+struct ms__ipc_acc {
+	uint64_t sent, refused, received, bytes_sent, bytes_received;
+};
 
 /* Live counters of an actor, a group, a role or the whole run. */
 struct ms__tally {
@@ -36,6 +58,12 @@ struct ms__run {
 	bool keep_sim;
 
 	struct ms_heap **pools;		/* by index of sc->pools */
+	struct ms_pool **sealed;	/* by index of sc->sealed; NULL: unloaded */
+	uint32_t *sealed_gen;		/* incarnations so far */
+	struct ms__sealed_acc *sealed_acc;
+	GHashTable *data;		/* name -> struct ms__data */
+	uint32_t *domain_ids;		/* by index of sc->domains */
+	struct ms__ipc_acc *ipc;	/* by actor */
 	GArray *tinfo;			/* struct ms__tinfo, by tid */
 	GPtrArray *ctxs;		/* struct ms__tctx, owned */
 
@@ -83,10 +111,24 @@ struct ms__tctx {
 	GArray *children;	/* ms_tid */
 	bool refused;		/* an allocation was refused (until) */
 	uintptr_t next_item;	/* values appended to queues */
+	GArray *ipc_handles;	/* struct ms__ipc_ref */
+	void *buf;		/* scratch for writes, sends and receives */
+	size_t buf_size;
+};
+
+/* An IPC node a thread reaches: one it owns, or one it looked up. */
+struct ms__ipc_ref {
+	const char *name;
+	uint32_t handle;	/* ms_ipc_handle */
+	bool owned;
 };
 
 /* Entry of every actor thread. */
 void ms__actor_main(struct ms_sim *sim, void *arg);
+
+/* Fold a destroyed pool's final counters into its sums. */
+void ms__sealed_fold(struct ms__sealed_acc *acc,
+		     const struct ms_pool_stats *st);
 
 /* Record that tid belongs to actor (idempotent). */
 void ms__run_register(struct ms__run *run, ms_tid tid, int actor,

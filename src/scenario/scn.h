@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <memsim/ipc.h>
+#include <memsim/pool.h>
 #include <memsim/scenario.h>
 
 #include "scenario/tree.h"
@@ -58,7 +60,18 @@ struct ms__val {
 	X(QUEUE, "queue")                                                    \
 	X(APPEND, "append")                                                  \
 	X(TAKE, "take")                                                      \
-	X(WORK, "work")
+	X(WORK, "work")                                                      \
+	X(LOAD, "load")                                                      \
+	X(UNLOAD, "unload")                                                  \
+	X(POOL_ALLOC, "pool_alloc")                                          \
+	X(POOL_FREE, "pool_free")                                            \
+	X(SEAL, "seal")                                                      \
+	X(WRITE, "write")                                                    \
+	X(RARE_WRITE, "rare_write")                                          \
+	X(KERNEL_READ, "kernel_read")                                        \
+	X(NODE, "node")                                                      \
+	X(SEND, "send")                                                      \
+	X(RECV, "recv")
 
 enum ms__op {
 #define MS__OP_ENUM(name, text) MS__OP_##name,
@@ -82,8 +95,10 @@ enum ms__until {
 };
 
 enum ms__touch_target {
-	MS__TOUCH_STACK = 0,
-	MS__TOUCH_HEAP,		/* a block this thread holds (by tag) */
+	MS__TOUCH_STACK = 0,	/* the thread's own stack */
+	MS__TOUCH_DATA,		/* a sealed-pool allocation, by its `as` name */
+	MS__TOUCH_PARTITION,	/* a partition of a domain, by name */
+	MS__TOUCH_ARENA,	/* the domain arena, by offset */
 };
 
 enum ms__free_what {
@@ -116,6 +131,9 @@ struct ms__step {
 	bool prio_set;
 	size_t stack_size;	/* SPAWN: 0 = actor's */
 	char *name;		/* SPAWN: child name prefix */
+	int ref;		/* index of the sealed pool or partition */
+	bool has_wait;		/* `wait = ...` given */
+	int64_t wait;		/* ticks; -1: forever */
 	struct ms__block body;
 };
 
@@ -127,12 +145,37 @@ struct ms__group {
 	int pool;		/* default pool for its actors, -1 */
 	bool has_limit;		/* limit = ...: ms_quota_group_limit_set */
 	uint64_t limit;
+	bool has_ipc_budget;	/* ipc_budget = { ... } */
+	struct ms_ipc_amount ipc_budget;
 };
 
 struct ms__pool {
 	char *name;
 	struct ms__pos pos;
 	size_t size;
+};
+
+/* [sealed.<name>]: a module's sealed pool. */
+struct ms__sealed {
+	char *name;
+	struct ms__pos pos;
+	struct ms_pool_attr attr;
+	bool loaded;		/* created before the run (else by `load`) */
+};
+
+/* A partition of [domains.<name>], and the domain it belongs to. */
+struct ms__part {
+	char *name;
+	struct ms__pos pos;
+	uint64_t start, size;
+	unsigned user, supervisor;	/* enum ms_perm */
+	int domain;
+};
+
+/* [domains.<name>] */
+struct ms__domain {
+	char *name;
+	struct ms__pos pos;
 };
 
 struct ms__actor {
@@ -143,6 +186,7 @@ struct ms__actor {
 	int priority;
 	int group;		/* index into groups */
 	int pool;		/* index into pools, -1: none */
+	int domain;		/* index into domains, -1: the default */
 	enum ms_actor_role role;
 	size_t stack_size;	/* 0: the sim's */
 	struct ms__val start;	/* ticks to wait before the script */
@@ -189,6 +233,17 @@ struct ms_scenario {
 
 	/* [kernel] */
 	GArray *pools;		/* struct ms__pool */
+	/* [sealed.*], [domains.*], [ipc] */
+	GArray *sealed;		/* struct ms__sealed */
+	GArray *domains;	/* struct ms__domain */
+	GArray *parts;		/* struct ms__part, every domain's */
+	int domain_policy;	/* enum ms_domain_policy */
+	bool xpfo;
+	bool allow_wx;
+	bool ipc_used;		/* [ipc] or an IPC operation */
+	char *ipc_mode;		/* NULL: the library's default */
+	bool ipc_budget_set;
+	struct ms_ipc_amount ipc_budget;
 
 	/* [quota] */
 	GArray *policies;	/* struct ms__policy, at least one */
@@ -205,6 +260,16 @@ struct ms__lctx {
 	struct ms_scenario_error *err;
 	struct ms_scenario *sc;
 	bool failed;
+	/* sealed-pool data names: defined by pool_alloc's `as`, used by
+	 * write, rare_write, pool_free and touch "data:..." (checked once
+	 * every script is parsed) */
+	GHashTable *data_defs;	/* name -> NULL */
+	GArray *data_refs;	/* struct ms__ref */
+};
+
+struct ms__ref {
+	const char *name;	/* points into a step */
+	struct ms__pos pos;
 };
 
 /* Report an error at pos (first error wins). Returns -EINVAL. */
@@ -262,6 +327,11 @@ void ms__val_fini(struct ms__val *v);
 uint64_t ms__block_spawns(const struct ms__block *b);
 /* Whether any step of b (recursively) allocates. */
 bool ms__block_allocates(const struct ms__block *b);
+/* Whether any step of b (recursively) uses IPC. */
+bool ms__block_uses_ipc(const struct ms__block *b);
+/* Index of a sealed pool / a partition by name, or -1. */
+int ms__sealed_find(const struct ms_scenario *sc, const char *name);
+int ms__part_find(const struct ms_scenario *sc, const char *name);
 
 /* expect.c */
 int ms__parse_expect(struct ms__lctx *c, const struct ms__tnode *v,

@@ -48,7 +48,9 @@ static const char *const keys_spawn[] = {
 };
 static const char *const keys_join[] = { "join", NULL };
 static const char *const keys_recurse[] = { "recurse", "frame", NULL };
-static const char *const keys_touch[] = { "touch", "offset", "access", NULL };
+static const char *const keys_touch[] = {
+	"touch", "offset", "access", "bytes", NULL
+};
 static const char *const keys_alloc[] = { "alloc", "as", "wait", NULL };
 static const char *const keys_free[] = { "free", NULL };
 static const char *const keys_object[] = { "object", "as", NULL };
@@ -58,6 +60,27 @@ static const char *const keys_queue[] = { "queue", NULL };
 static const char *const keys_append[] = { "append", "count", NULL };
 static const char *const keys_take[] = { "take", "wait", NULL };
 static const char *const keys_work[] = { "work", "as", NULL };
+static const char *const keys_load[] = { "load", NULL };
+static const char *const keys_unload[] = { "unload", NULL };
+static const char *const keys_pool_alloc[] = {
+	"pool_alloc", "pool", "as", "align", NULL
+};
+static const char *const keys_pool_free[] = { "pool_free", NULL };
+static const char *const keys_seal[] = { "seal", NULL };
+static const char *const keys_write[] = {
+	"write", "offset", "bytes", "value", NULL
+};
+static const char *const keys_rare_write[] = {
+	"rare_write", "offset", "bytes", "value", NULL
+};
+static const char *const keys_kernel_read[] = {
+	"kernel_read", "offset", "bytes", NULL
+};
+static const char *const keys_node[] = { "node", NULL };
+static const char *const keys_send[] = {
+	"send", "bytes", "count", "wait", NULL
+};
+static const char *const keys_recv[] = { "recv", "wait", "max", NULL };
 
 static const char *const *const op_keys[MS__OP__COUNT] = {
 	[MS__OP_SLEEP] = keys_sleep,
@@ -77,6 +100,17 @@ static const char *const *const op_keys[MS__OP__COUNT] = {
 	[MS__OP_APPEND] = keys_append,
 	[MS__OP_TAKE] = keys_take,
 	[MS__OP_WORK] = keys_work,
+	[MS__OP_LOAD] = keys_load,
+	[MS__OP_UNLOAD] = keys_unload,
+	[MS__OP_POOL_ALLOC] = keys_pool_alloc,
+	[MS__OP_POOL_FREE] = keys_pool_free,
+	[MS__OP_SEAL] = keys_seal,
+	[MS__OP_WRITE] = keys_write,
+	[MS__OP_RARE_WRITE] = keys_rare_write,
+	[MS__OP_KERNEL_READ] = keys_kernel_read,
+	[MS__OP_NODE] = keys_node,
+	[MS__OP_SEND] = keys_send,
+	[MS__OP_RECV] = keys_recv,
 };
 
 static const struct ms__tnode *val_of(const struct ms__tnode *t,
@@ -130,7 +164,9 @@ static int step_op(struct ms__lctx *c, const struct ms__tnode *t)
 			snprintf(hint, sizeof(hint),
 				 "operations: sleep, yield, busy, repeat, spawn, "
 				 "join, recurse, touch, alloc, free, object, "
-				 "pipe, msgq, queue, append, take, work, ...");
+				 "pipe, msgq, queue, append, take, work, load, "
+				 "unload, pool_alloc, pool_free, seal, write, "
+				 "rare_write, kernel_read, node, send, recv");
 		ms__lerr(c, first->line, first->column, hint,
 			 "unknown operation '%s'", first->key);
 		return -1;
@@ -176,14 +212,13 @@ static int get_wait(struct ms__lctx *c, const struct ms__tnode *t,
 	int64_t ticks = 0;
 	int ret;
 
-	s->m.kind = MS__VAL_CONST;
-	s->m.a = 0;
-	s->flag = w != NULL;
+	s->has_wait = w != NULL;
+	s->wait = 0;
 	if (!w)
 		return 0;
 	if (w->type == MS__T_STRING) {
 		if (strcmp(w->u.s, "forever") == 0) {
-			s->m.a = -1;
+			s->wait = -1;
 			return 0;
 		}
 		return ms__lerr(c, w->line, w->column,
@@ -191,7 +226,156 @@ static int get_wait(struct ms__lctx *c, const struct ms__tnode *t,
 				"'wait' must be a number of ticks or \"forever\"");
 	}
 	ret = ms__get_int(c, t, "wait", 0, INT64_MAX / 4, &ticks, NULL);
-	s->m.a = ticks;
+	s->wait = ticks;
+	return ret;
+}
+
+int ms__sealed_find(const struct ms_scenario *sc, const char *name)
+{
+	for (guint i = 0; i < sc->sealed->len; i++)
+		if (!strcmp(g_array_index(sc->sealed, struct ms__sealed, i).name,
+			    name))
+			return (int)i;
+	return -1;
+}
+
+int ms__part_find(const struct ms_scenario *sc, const char *name)
+{
+	for (guint i = 0; i < sc->parts->len; i++)
+		if (!strcmp(g_array_index(sc->parts, struct ms__part, i).name,
+			    name))
+			return (int)i;
+	return -1;
+}
+
+static int unknown_name(struct ms__lctx *c, const struct ms__tnode *v,
+			const char *kind, const char *name, GArray *arr,
+			size_t elt, const char *declare)
+{
+	const char *names[64];
+	size_t n = 0;
+	const char *near;
+	char hint[MS_SCENARIO_MSG_MAX];
+
+	for (guint i = 0; i < arr->len && n < G_N_ELEMENTS(names); i++)
+		names[n++] = *(const char *const *)(arr->data + (size_t)i * elt);
+	near = n ? ms__nearest(name, names, n) : NULL;
+	if (near)
+		snprintf(hint, sizeof(hint), "did you mean '%s'?", near);
+	else
+		snprintf(hint, sizeof(hint), "declare it first: %s", declare);
+	return ms__lerr(c, v->line, v->column, hint, "unknown %s '%s'", kind,
+			name);
+}
+
+static int sealed_ref(struct ms__lctx *c, const char *key,
+		      const struct ms__tnode *v, int *out)
+{
+	if (v->type != MS__T_STRING)
+		return ms__type_error(c, key, v, "the name of a sealed pool");
+	*out = ms__sealed_find(c->sc, v->u.s);
+	if (*out < 0)
+		return unknown_name(c, v, "sealed pool", v->u.s, c->sc->sealed,
+				    sizeof(struct ms__sealed), "[sealed.<name>]");
+	return 0;
+}
+
+static int part_ref(struct ms__lctx *c, const char *key,
+		    const struct ms__tnode *v, int *out)
+{
+	if (v->type != MS__T_STRING)
+		return ms__type_error(c, key, v, "the name of a partition");
+	*out = ms__part_find(c->sc, v->u.s);
+	if (*out < 0)
+		return unknown_name(c, v, "partition", v->u.s, c->sc->parts,
+				    sizeof(struct ms__part),
+				    "[domains.<name>] partitions = [ { name = "
+				    "..., start = ..., size = ... } ]");
+	return 0;
+}
+
+/* A sealed-pool data name, checked against the pool_alloc names later. */
+static int data_ref(struct ms__lctx *c, const char *key,
+		    const struct ms__tnode *v, struct ms__step *s)
+{
+	struct ms__ref r;
+
+	if (v->type != MS__T_STRING || !v->u.s[0])
+		return ms__type_error(c, key, v,
+				      "the name a pool_alloc gave with 'as'");
+	s->str = g_strdup(v->u.s);
+	r.name = s->str;
+	r.pos.line = v->line;
+	r.pos.column = v->column;
+	g_array_append_val(c->data_refs, r);
+	return 0;
+}
+
+/*
+ * touch = "stack" | "data:<name>" | "partition:<name>" | "arena", with
+ * offset (from the start of the target), access and bytes.
+ */
+static int parse_touch(struct ms__lctx *c, const struct ms__tnode *t,
+		       const struct ms__tnode *v, struct ms__step *s)
+{
+	static const char *const accesses[] = { "read", "write", NULL };
+	static const char *const targets[] = {
+		"stack", "data:", "partition:", "arena", NULL
+	};
+	int acc = 1, ret;
+	int64_t off = 0, bytes = 1;
+	const char *target;
+
+	if (v->type != MS__T_STRING)
+		return ms__type_error(c, "touch", v,
+				      "\"stack\", \"data:<name>\", "
+				      "\"partition:<name>\" or \"arena\"");
+	target = v->u.s;
+	if (strcmp(target, "stack") == 0) {
+		s->kind = MS__TOUCH_STACK;
+	} else if (strcmp(target, "arena") == 0) {
+		s->kind = MS__TOUCH_ARENA;
+	} else if (strncmp(target, "data:", 5) == 0) {
+		struct ms__tnode name = *v;
+
+		s->kind = MS__TOUCH_DATA;
+		name.u.s = (char *)target + 5;
+		name.column += 6;
+		ret = data_ref(c, "touch", &name, s);
+		if (ret)
+			return ret;
+	} else if (strncmp(target, "partition:", 10) == 0) {
+		struct ms__tnode name = *v;
+
+		s->kind = MS__TOUCH_PARTITION;
+		name.u.s = (char *)target + 10;
+		name.column += 11;
+		ret = part_ref(c, "touch", &name, &s->ref);
+		if (ret)
+			return ret;
+	} else {
+		const char *near = ms__nearest(target, targets, 4);
+		char hint[MS_SCENARIO_MSG_MAX];
+
+		snprintf(hint, sizeof(hint), "%s%s%stargets: \"stack\", "
+			 "\"data:<name>\", \"partition:<name>\", \"arena\"",
+			 near ? "did you mean '" : "", near ? near : "",
+			 near ? "'? " : "");
+		return ms__lerr(c, v->line, v->column, hint,
+				"unknown touch target '%s'", target);
+	}
+	ret = ms__get_enum(c, t, "access", accesses, &acc);
+	if (!ret)
+		ret = ms__get_int(c, t, "offset",
+				  s->kind == MS__TOUCH_STACK ? -((int64_t)1 << 30) : 0,
+				  (int64_t)1 << 32, &off, NULL);
+	if (!ret)
+		ret = ms__get_int(c, t, "bytes", 1, 1 << 16, &bytes, NULL);
+	s->access = acc == 0 ? MS_ACCESS_READ : MS_ACCESS_WRITE;
+	s->m.kind = MS__VAL_CONST;
+	s->m.a = off;
+	s->n.kind = MS__VAL_CONST;
+	s->n.a = bytes;
 	return ret;
 }
 
@@ -289,26 +473,8 @@ static int parse_step(struct ms__lctx *c, const struct ms__tnode *t,
 		if (v)
 			ret = ms__node_val(c, "frame", v, 16, 65536, true, &s->m);
 		return ret;
-	case MS__OP_TOUCH: {
-		static const char *const targets[] = { "stack", NULL };
-		static const char *const accesses[] = { "read", "write", NULL };
-		int acc = 1;
-		int64_t off = 0;
-
-		ret = ms__get_enum(c, t, "touch", targets, &idx);
-		if (!ret)
-			ret = ms__get_enum(c, t, "access", accesses, &acc);
-		if (!ret)
-			ret = ms__get_int(c, t, "offset", -((int64_t)1 << 30),
-					  (int64_t)1 << 30, &off, NULL);
-		if (ret)
-			return ret;
-		s->kind = MS__TOUCH_STACK;
-		s->access = acc == 0 ? MS_ACCESS_READ : MS_ACCESS_WRITE;
-		s->m.kind = MS__VAL_CONST;
-		s->m.a = off;
-		return 0;
-	}
+	case MS__OP_TOUCH:
+		return parse_touch(c, t, v, s);
 	case MS__OP_ALLOC:
 		ret = ms__node_val(c, "alloc", v, 1, (int64_t)1 << 32, true,
 				   &s->n);
@@ -382,6 +548,115 @@ static int parse_step(struct ms__lctx *c, const struct ms__tnode *t,
 	case MS__OP_WORK:
 		ret = ms__node_val(c, "work", v, 0, INT64_MAX / 4, false, &s->n);
 		return ret ? ret : get_tag(c, t, s);
+	case MS__OP_LOAD:
+	case MS__OP_UNLOAD:
+	case MS__OP_SEAL:
+		return sealed_ref(c, ms__op_name(s->op), v, &s->ref);
+	case MS__OP_POOL_ALLOC: {
+		const struct ms__tnode *pool = val_of(t, "pool");
+		uint64_t align = 0;
+
+		ret = ms__node_val(c, "pool_alloc", v, 1, 1 << 16, true, &s->n);
+		if (ret)
+			return ret;
+		if (!pool)
+			return ms__lerr(c, t->line, t->column,
+					"write { pool_alloc = 64, pool = \"name\", "
+					"as = \"data\" }",
+					"'pool_alloc' needs 'pool', the sealed pool "
+					"to allocate from");
+		ret = sealed_ref(c, "pool", pool, &s->ref);
+		if (!ret)
+			ret = ms__get_size(c, t, "align", 1, 1 << 16, &align, NULL);
+		if (!ret && align & (align - 1))
+			ret = ms__lerr(c, val_of(t, "align")->line,
+				       val_of(t, "align")->column, NULL,
+				       "'align' must be a power of two (got %llu)",
+				       (unsigned long long)align);
+		s->m.kind = MS__VAL_CONST;
+		s->m.a = (int64_t)align;
+		if (!ret)
+			ret = get_tag(c, t, s);
+		if (!ret && s->tag)
+			g_hash_table_add(c->data_defs, s->tag);
+		return ret;
+	}
+	case MS__OP_POOL_FREE:
+		return data_ref(c, "pool_free", v, s);
+	case MS__OP_WRITE:
+	case MS__OP_RARE_WRITE: {
+		int64_t off = 0, bytes = 8, value = 0x5a;
+
+		ret = data_ref(c, ms__op_name(s->op), v, s);
+		if (!ret)
+			ret = ms__get_int(c, t, "offset", 0, 1 << 20, &off, NULL);
+		if (!ret)
+			ret = ms__get_int(c, t, "bytes", 1, 1 << 16, &bytes, NULL);
+		if (!ret)
+			ret = ms__get_int(c, t, "value", 0, 255, &value, NULL);
+		s->m.kind = MS__VAL_CONST;
+		s->m.a = off;
+		s->n.kind = MS__VAL_CONST;
+		s->n.a = bytes;
+		s->kind = (int)value;
+		return ret;
+	}
+	case MS__OP_KERNEL_READ: {
+		int64_t off = 0, bytes = 8;
+
+		ret = part_ref(c, "kernel_read", v, &s->ref);
+		if (!ret)
+			ret = ms__get_int(c, t, "offset", 0, (int64_t)1 << 32, &off,
+					  NULL);
+		if (!ret)
+			ret = ms__get_int(c, t, "bytes", 1, 1 << 16, &bytes, NULL);
+		s->m.kind = MS__VAL_CONST;
+		s->m.a = off;
+		s->n.kind = MS__VAL_CONST;
+		s->n.a = bytes;
+		return ret;
+	}
+	case MS__OP_NODE:
+	case MS__OP_SEND:
+	case MS__OP_RECV:
+		c->sc->ipc_used = true;
+		if (v->type != MS__T_STRING || !v->u.s[0] ||
+		    strlen(v->u.s) >= MS_IPC_NAME_MAX)
+			return ms__lerr(c, v->line, v->column,
+					"a node name has 1 to 31 characters",
+					"'%s' must be the name of an IPC node",
+					ms__op_name(s->op));
+		s->str = g_strdup(v->u.s);
+		if (s->op == MS__OP_SEND) {
+			const struct ms__tnode *b = val_of(t, "bytes");
+			const struct ms__tnode *n = val_of(t, "count");
+
+			s->n.kind = MS__VAL_CONST;
+			s->n.a = 64;
+			s->m.kind = MS__VAL_CONST;
+			s->m.a = 1;
+			if (b)
+				ret = ms__node_val(c, "bytes", b, 0,
+						   (int64_t)MS_IPC_MSG_MAX, true,
+						   &s->n);
+			if (!ret && n)
+				ret = ms__node_val(c, "count", n, 1, 1 << 24,
+						   false, &s->m);
+			if (!ret)
+				ret = get_wait(c, t, s);
+			return ret;
+		}
+		if (s->op == MS__OP_RECV) {
+			uint64_t max = 4096;
+
+			ret = get_wait(c, t, s);
+			if (!ret)
+				ret = ms__get_size(c, t, "max", 1,
+						   MS_IPC_MSG_MAX, &max, NULL);
+			s->stack_size = (size_t)max;
+			return ret;
+		}
+		return 0;
 	case MS__OP__COUNT:
 		break;
 	}
@@ -485,6 +760,21 @@ uint64_t ms__block_spawns(const struct ms__block *b)
 					       ms__block_spawns(&s->body)));
 	}
 	return n;
+}
+
+bool ms__block_uses_ipc(const struct ms__block *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		const struct ms__step *s = &b->steps[i];
+
+		if (s->op == MS__OP_NODE || s->op == MS__OP_SEND ||
+		    s->op == MS__OP_RECV)
+			return true;
+		if ((s->op == MS__OP_REPEAT || s->op == MS__OP_SPAWN) &&
+		    ms__block_uses_ipc(&s->body))
+			return true;
+	}
+	return false;
 }
 
 bool ms__block_allocates(const struct ms__block *b)
