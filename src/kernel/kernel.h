@@ -133,6 +133,12 @@ struct ms__kthread {
 	struct ms__poll_state *poll;	/* while blocked in poll */
 };
 
+/* A slot's generation, and the next free slot while it is free. */
+struct ms__kslot {
+	uint32_t gen;
+	uint32_t next;
+};
+
 struct ms__kernel {
 	struct ms_sim *sim;
 	uint32_t nidx;			/* thread indexes */
@@ -142,8 +148,8 @@ struct ms__kernel {
 	uint32_t idx_used;
 
 	GPtrArray *slots;		/* slot -> struct ms__kobj * or NULL */
-	GArray *gens;			/* slot -> uint32_t generation */
-	GQueue free_slots;		/* slot numbers, oldest freed first */
+	GArray *gens;			/* slot -> struct ms__kslot */
+	uint32_t free_head, free_tail;	/* free slots, oldest freed first */
 
 	struct ms__kobj *binding;	/* thread object for the next thread */
 	ms_handle grant_on_create;	/* object the next thread is granted */

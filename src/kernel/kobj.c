@@ -28,6 +28,7 @@
 #define SLOT_BITS 20
 #define SLOT_MASK ((1u << SLOT_BITS) - 1)
 #define GEN_MASK 0x7ffu
+#define NO_SLOT UINT32_MAX
 
 static const char *const type_names[] = {
 #define MS__KT_NAME(name, text, zephyr) text,
@@ -101,16 +102,24 @@ static struct ms__kobj *kobj_new(struct ms__kernel *ks, unsigned type)
 	struct ms__kobj *o;
 	uint32_t s, gen;
 
-	if (ks->free_slots.length) {
-		s = GPOINTER_TO_UINT(g_queue_pop_head(&ks->free_slots));
-		gen = g_array_index(ks->gens, uint32_t, s);
+	if (ks->free_head != NO_SLOT) {
+		struct ms__kslot *ks_s;
+
+		s = ks->free_head;
+		ks_s = &g_array_index(ks->gens, struct ms__kslot, s);
+		ks->free_head = ks_s->next;
+		if (ks->free_head == NO_SLOT)
+			ks->free_tail = NO_SLOT;
+		gen = ks_s->gen;
 	} else {
+		struct ms__kslot fresh = { .gen = 1, .next = NO_SLOT };
+
 		if (ks->slots->len >= SLOT_MASK)
 			return NULL;
 		s = ks->slots->len;
-		gen = 1;
+		gen = fresh.gen;
 		g_ptr_array_add(ks->slots, NULL);
-		g_array_append_val(ks->gens, gen);
+		g_array_append_val(ks->gens, fresh);
 	}
 	o = g_malloc0(sizeof(*o) + ks->perm_words * sizeof(uint64_t));
 	o->handle = (gen << SLOT_BITS) | (s + 1);
@@ -155,13 +164,20 @@ static struct ms__kobj *kobj_new(struct ms__kernel *ks, unsigned type)
 static void kobj_slot_free(struct ms__kernel *ks, struct ms__kobj *o)
 {
 	uint32_t s = (o->handle & SLOT_MASK) - 1;
-	uint32_t *gen = &g_array_index(ks->gens, uint32_t, s);
+	struct ms__kslot *sl = &g_array_index(ks->gens, struct ms__kslot, s);
 
 	g_ptr_array_index(ks->slots, s) = NULL;
-	*gen = (*gen + 1) & GEN_MASK;
-	if (!*gen)
-		*gen = 1;
-	g_queue_push_tail(&ks->free_slots, GUINT_TO_POINTER(s));
+	sl->gen = (sl->gen + 1) & GEN_MASK;
+	if (!sl->gen)
+		sl->gen = 1;
+	/* Oldest freed first: a slot comes back as late as possible, so a
+	 * generation takes long to wrap. */
+	sl->next = NO_SLOT;
+	if (ks->free_tail == NO_SLOT)
+		ks->free_head = s;
+	else
+		g_array_index(ks->gens, struct ms__kslot, ks->free_tail).next = s;
+	ks->free_tail = s;
 	ks->st.objects_live--;
 }
 
@@ -377,8 +393,8 @@ static int kernel_init(struct ms_sim *sim)
 	for (uint32_t i = 0; i < ks->nidx; i++)
 		ks->idx_free[i / 64] |= 1ull << (i % 64);
 	ks->slots = g_ptr_array_new();
-	ks->gens = g_array_new(FALSE, FALSE, sizeof(uint32_t));
-	g_queue_init(&ks->free_slots);
+	ks->gens = g_array_new(FALSE, FALSE, sizeof(struct ms__kslot));
+	ks->free_head = ks->free_tail = NO_SLOT;
 	ks->timeouts = g_sequence_new(NULL);
 	ms__waitq_init(&ks->kwq);
 	g_queue_init(&ks->fired);
@@ -404,7 +420,6 @@ static void kernel_fini(struct ms_sim *sim)
 	}
 	g_ptr_array_free(ks->slots, TRUE);
 	g_array_free(ks->gens, TRUE);
-	g_queue_clear(&ks->free_slots);
 	g_sequence_free(ks->timeouts);
 	g_queue_clear(&ks->fired);
 	g_array_free(ks->syscalls, TRUE);
