@@ -699,6 +699,32 @@ static void test_sync_objects(void **state)
 	ms_sim_free(sim);
 }
 
+/* ---- determinism -------------------------------------------------------- */
+
+/* Handles, not addresses, go into events: two runs hash the same. */
+static uint64_t mixed_run(void)
+{
+	struct ms_sim *sim = ksim_new(0, 0);
+	struct flood f = { 0 };
+	struct dw d = { 0 };
+	uint64_t h;
+
+	set_policy(sim, "count", 10);
+	spawn_user(sim, "flooder", 0, flooder, &f);
+	spawn_user(sim, "dwork", 0, dw_user, &d);
+	run_done(sim);
+	assert_int_equal(f.done, 16);
+	assert_int_equal(d.fired_count, 1);
+	h = ms_sim_event_hash(sim);
+	ms_sim_free(sim);
+	return h;
+}
+
+static void test_same_run_same_events(void **state)
+{
+	assert_int_equal(mixed_run(), mixed_run());
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -712,6 +738,7 @@ int main(void)
 		cmocka_unit_test(test_workqueue_flood),
 		cmocka_unit_test(test_msgq_pipe_stack_buffers),
 		cmocka_unit_test(test_sync_objects),
+		cmocka_unit_test(test_same_run_same_events),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
