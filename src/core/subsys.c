@@ -15,6 +15,6 @@ const struct ms__subsys *const ms__subsystems[MS__SUB__COUNT] = {
 	[MS__SUB_ALLOC] = &ms__alloc_subsys,
 	[MS__SUB_KERNEL] = &ms__kernel_subsys,
 	[MS__SUB_POOL] = &ms__pool_subsys,
-	[MS__SUB_DOMAIN] = NULL,
+	[MS__SUB_DOMAIN] = &ms__domain_subsys,
 	[MS__SUB_IPC] = &ms__ipc_subsys,
 };

@@ -76,6 +76,39 @@ void ms__os_close(int fd);
 int ms__os_fd_punch(struct ms__os *os, int fd, size_t off, size_t len);
 /* ---- end of os_memfd.c ---------------------------------------------- */
 
+/* ---- single-stepping and memcheck (os_domain.c; memory domains) ------ */
+/*
+ * Memory domains enforce partitions smaller than a host page by keeping the
+ * shared page closed and letting one instruction through at a time: the
+ * fault resolver opens the page and sets the CPU's trap flag in the fault's
+ * signal frame; after that one instruction the CPU raises SIGTRAP and the
+ * step callback closes the page again (Linux's kmemcheck worked this way).
+ */
+/* True where the host can do it: x86-64, and not under Valgrind (whose
+ * synthetic CPU has no trap flag). */
+bool ms__os_step_supported(void);
+/* The callback gets the SIGTRAP frame (a ucontext_t) and returns true if
+ * the trap was its step; otherwise the trap goes to the previous handler.
+ * Process-wide and reference counted, like the fault handler. */
+typedef bool (*ms__os_step_fn)(void *ucontext);
+int ms__os_step_handler_get(ms__os_step_fn fn);
+void ms__os_step_handler_put(void);
+/* Set / clear the trap flag in a signal frame. */
+void ms__os_step_arm(void *ucontext);
+void ms__os_step_disarm(void *ucontext);
+/* Save / restore the general registers (and flags, and the program
+ * counter) of a signal frame: returning through a restored frame runs the
+ * same instruction again from the same state. */
+#define MS__OS_REGS_MAX 32
+void ms__os_regs_save(const void *ucontext, uint64_t regs[MS__OS_REGS_MAX]);
+void ms__os_regs_restore(void *ucontext, const uint64_t regs[MS__OS_REGS_MAX]);
+/* Memcheck marks a page it sees closed as unaddressable and reports the
+ * access before the fault reaches memsim, even when memsim's resolver then
+ * lets it through. Tell it the range stays addressable: whether an access
+ * is allowed is the simulator's business. A no-op without Valgrind. */
+void ms__os_vg_addressable(void *addr, size_t len);
+/* ---- end of os_domain.c --------------------------------------------- */
+
 /* Counters and failure injection. */
 uint64_t ms__os_calls(const struct ms__os *os, enum ms__os_op op);
 /* Make the nth call (1-based, counted from now) of op fail with -ENOMEM
