@@ -287,6 +287,104 @@ static void test_toml_duplicate_key(void **state)
 		"integer 'seed'", "the file is not valid TOML (https://toml.io)");
 }
 
+static void test_unknown_sealed_pool(void **state)
+{
+	refused("[sealed.config]\n[[actor]]\nname = \"a\"\n"
+		"script = [ { seal = \"confg\" } ]\n", -EINVAL, 4, 21,
+		"unknown sealed pool 'confg'", "did you mean 'config'?");
+}
+
+static void test_write_to_unnamed_data(void **state)
+{
+	refused("[sealed.config]\n[[actor]]\nname = \"a\"\nscript = [\n"
+		"  { pool_alloc = 64, pool = \"config\", as = \"table\" },\n"
+		"  { write = \"tabel\" },\n]\n", -EINVAL, 6, 13,
+		"no pool_alloc is named 'tabel'",
+		"name it first: { pool_alloc = 64, pool = \"...\", as = "
+		"\"...\" }");
+}
+
+static void test_unknown_partition_in_touch(void **state)
+{
+	refused("[domains.app]\npartitions = [ { name = \"data\", size = 4096 } ]\n"
+		"[[actor]]\nname = \"a\"\ndomain = \"app\"\n"
+		"script = [ { touch = \"partition:dta\" } ]\n", -EINVAL, 6, 33,
+		"unknown partition 'dta'", "did you mean 'data'?");
+}
+
+static void test_partition_past_the_arena(void **state)
+{
+	refused("[kernel]\narena_size = \"64 KiB\"\n[domains.app]\n"
+		"partitions = [ { name = \"big\", start = \"60 KiB\", "
+		"size = \"8 KiB\" } ]\n" GOOD_ACTOR, -EINVAL, 4, 25,
+		"partition 'big' ends past the arena",
+		"the arena is 65536 bytes ([kernel] arena_size)");
+}
+
+static void test_bad_rights(void **state)
+{
+	refused("[domains.app]\npartitions = [ { name = \"p\", size = 4096, "
+		"user = \"rwz\" } ]\n" GOOD_ACTOR, -EINVAL, 2, 50,
+		"bad access rights \"rwz\"",
+		"rights are \"none\" or letters r, w, x: \"r\", \"rw\", \"rx\"");
+}
+
+static void test_unknown_domain_reference(void **state)
+{
+	refused("[domains.app]\n[[actor]]\nname = \"a\"\ndomain = \"ap\"\n"
+		"script = []\n", -EINVAL, 4, 10, "unknown domain 'ap'",
+		"did you mean 'app'?");
+}
+
+static void test_unknown_ipc_mode(void **state)
+{
+	refused("[ipc]\nmode = \"fair_share\"\n" GOOD_ACTOR, -EINVAL, 2, 8,
+		"unknown IPC mode 'fair_share'",
+		"did you mean 'fair-share'? (modes: sender-pays, receiver-pays, "
+		"fair-share, request-reply)");
+}
+
+static void test_unknown_touch_target(void **state)
+{
+	refused("[[actor]]\nname = \"a\"\nscript = [ { touch = \"stak\" } ]\n",
+		-EINVAL, 3, 22, "unknown touch target 'stak'",
+		"did you mean 'stack'? targets: \"stack\", \"data:<name>\", "
+		"\"partition:<name>\", \"arena\"");
+}
+
+static void test_workload_needs_size(void **state)
+{
+	refused("[[workload]]\nname = \"w\"\nrequests = 10\n", -EINVAL, 1, 1,
+		"workload 'w' needs 'size'",
+		"add size = 64 or size = { uniform = [16, 256] }");
+}
+
+static void test_metric_of_undeclared_sealed_pool(void **state)
+{
+	refused(GOOD_ACTOR "[expect]\nall = [\"sealed.cfg.pages == 0\"]\n",
+		-EINVAL, 5, 9, "unknown metric 'sealed.cfg.pages'",
+		"no [sealed.cfg] in the scenario");
+}
+
+/* What only the library can judge is found by ms_scenario_check(). */
+static void test_check_reports_domain_refusal(void **state)
+{
+	struct ms_scenario *sc;
+	struct ms_scenario_error err;
+
+	assert_int_equal(ms_scenario_load_string(
+		"[sim]\narch = \"armv7m\"\n[domains.app]\npartitions = [ "
+		"{ name = \"odd\", start = 0, size = 48 } ]\n" GOOD_ACTOR,
+		FILE_NAME, &sc, &err), 0);
+	assert_int_equal(ms_scenario_check(sc, &err), -EINVAL);
+	assert_string_equal(err.file, FILE_NAME);
+	assert_int_equal(err.line, 3);
+	assert_int_equal(err.column, 10);
+	assert_true(strncmp(err.message, "domain 'app' refused: ", 22) == 0);
+	assert_non_null(strstr(err.message, "power of two"));
+	ms_scenario_free(sc);
+}
+
 static void test_missing_file(void **state)
 {
 	struct ms_scenario *sc = (struct ms_scenario *)0x1;
@@ -399,6 +497,17 @@ int main(void)
 		cmocka_unit_test(test_mpu_regions),
 		cmocka_unit_test(test_toml_syntax_error),
 		cmocka_unit_test(test_toml_duplicate_key),
+		cmocka_unit_test(test_unknown_sealed_pool),
+		cmocka_unit_test(test_write_to_unnamed_data),
+		cmocka_unit_test(test_unknown_partition_in_touch),
+		cmocka_unit_test(test_partition_past_the_arena),
+		cmocka_unit_test(test_bad_rights),
+		cmocka_unit_test(test_unknown_domain_reference),
+		cmocka_unit_test(test_unknown_ipc_mode),
+		cmocka_unit_test(test_unknown_touch_target),
+		cmocka_unit_test(test_workload_needs_size),
+		cmocka_unit_test(test_metric_of_undeclared_sealed_pool),
+		cmocka_unit_test(test_check_reports_domain_refusal),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_good_scenario_loads),
 		cmocka_unit_test(test_default_policy_and_name),
