@@ -529,6 +529,33 @@ static void test_pool_calls_charge_ticks(void **state)
 	ms_sim_free(sim);
 }
 
+/* A call opens a write window on the bookkeeping it changes, no more: the
+ * header's page, and the page table up to the entries it touches. */
+static void test_windows_open_only_the_bookkeeping_changed(void **state)
+{
+	struct ms_sim *sim = new_sim(1);
+	struct ms_pool *p = new_pool(sim, "win", MS_POOL_TRACK_FREES,
+				     MS_POOL_RARE_GATE, 0);
+	struct ms_pool_stats a, b;
+	/* 320-byte header, 24 + 2 * 64 bytes per tracked entry (4 KiB) */
+	size_t per_page = (pg - 320) / 152;
+	void *x;
+
+	if (pg != 4096 || sizeof(void *) != 8)
+		skip();
+	for (size_t j = 0; j < per_page + 2; j++) {
+		assert_int_equal(ms_pool_stats_get(sim, p, &a), 0);
+		/* a whole page: takes slot j, seals slot j - 1 */
+		assert_int_equal(ms_pool_alloc(sim, p, pg, 0, &x), 0);
+		assert_int_equal(ms_pool_stats_get(sim, p, &b), 0);
+		assert_int_equal(b.alias_opens - a.alias_opens, 1);
+		assert_int_equal(b.alias_bytes_opened - a.alias_bytes_opened,
+				 j < per_page ? pg : 2 * pg);
+	}
+	assert_int_equal(b.meta_pages, 10);
+	ms_sim_free(sim);
+}
+
 /* The same pool script gives the same events on any host. */
 static uint64_t script_hash(uint64_t seed, enum ms_pool_rare_mode mode)
 {
@@ -572,6 +599,7 @@ int main(void)
 		cmocka_unit_test(test_host_failures_leave_nothing_behind),
 		cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_pool_calls_charge_ticks),
+		cmocka_unit_test(test_windows_open_only_the_bookkeeping_changed),
 		cmocka_unit_test(test_events_are_deterministic),
 	};
 

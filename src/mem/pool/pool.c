@@ -434,7 +434,7 @@ static int pool_alloc(struct ms_sim *sim, struct ms_pool *p, size_t size,
 	struct ms_pool *w;
 	struct pool_page *e;
 	size_t need, off = 0;
-	uint32_t i = POOL_NO_PAGE, fresh = POOL_NO_PAGE;
+	uint32_t i = POOL_NO_PAGE, fresh = POOL_NO_PAGE, upto;
 	int ret;
 
 	if (!ms__pool_valid(sim, p))
@@ -461,7 +461,7 @@ static int pool_alloc(struct ms_sim *sim, struct ms_pool *p, size_t size,
 		/* Check before sealing anything: a full pool changes nothing. */
 		fresh = free_slot(p);
 		if (fresh == POOL_NO_PAGE) {
-			ret = ms__pool_meta_open(p, &mw, &w);
+			ret = ms__pool_meta_open(p, POOL_NO_PAGE, &mw, &w);
 			if (ret)
 				return ret;
 			w->c.allocs_failed++;
@@ -470,7 +470,11 @@ static int pool_alloc(struct ms_sim *sim, struct ms_pool *p, size_t size,
 		}
 	}
 
-	ret = ms__pool_meta_open(p, &mw, &w);
+	/* The entries this may change: the page being filled, a fresh one. */
+	upto = p->open_page;
+	if (fresh != POOL_NO_PAGE && (upto == POOL_NO_PAGE || fresh > upto))
+		upto = fresh;
+	ret = ms__pool_meta_open(p, upto, &mw, &w);
 	if (ret)
 		return ret;
 	if (i == POOL_NO_PAGE) {
@@ -562,7 +566,7 @@ static int pool_free(struct ms_sim *sim, struct ms_pool *p, void *ptr,
 			return -EINVAL;
 	}
 
-	ret = ms__pool_meta_open(p, &mw, &w);
+	ret = ms__pool_meta_open(p, i, &mw, &w);
 	if (ret)
 		return ret;
 	e = pool_wentry(w, i);
@@ -605,14 +609,17 @@ static int pool_seal(struct ms_sim *sim, struct ms_pool *p)
 {
 	struct pool_win mw;
 	struct ms_pool *w;
-	uint32_t i = 0;
+	uint32_t i = 0, last = 0;
 	int ret, r;
 
 	if (!ms__pool_valid(sim, p))
 		return -EBADF;
 	if (p->pages == p->sealed_pages)
 		return 0;
-	ret = ms__pool_meta_open(p, &mw, &w);
+	for (uint32_t k = 0; k < p->max_pages; k++)
+		if (pool_entry(p, k)->state == MS_POOL_PAGE_OPEN)
+			last = k;
+	ret = ms__pool_meta_open(p, last, &mw, &w);
 	if (ret)
 		return ret;
 	/* Contiguous open pages are sealed with one protection change. */

@@ -34,7 +34,7 @@ static int count_refusal(struct ms_pool *p)
 	struct ms_pool *w;
 	int ret;
 
-	ret = ms__pool_meta_open(p, &mw, &w);
+	ret = ms__pool_meta_open(p, POOL_NO_PAGE, &mw, &w);
 	if (ret)
 		return ret;
 	w->c.mm_refusals++;
@@ -99,7 +99,7 @@ static int mm_protect(struct ms_sim *sim, void *addr, size_t len,
 	ret = mm_check(sim, addr, len, &r);
 	if (ret)
 		return ret;
-	ret = ms__pool_meta_open(r.p, &mw, &w);
+	ret = ms__pool_meta_open(r.p, r.first + r.n - 1, &mw, &w);
 	if (ret)
 		return ret;
 	/* enum ms_pool_prot and enum ms__prot agree bit for bit. */
@@ -124,7 +124,7 @@ static int mm_unmap(struct ms_sim *sim, void *addr, size_t len)
 	ret = mm_check(sim, addr, len, &r);
 	if (ret)
 		return ret;
-	ret = ms__pool_meta_open(r.p, &mw, &w);
+	ret = ms__pool_meta_open(r.p, r.first + r.n - 1, &mw, &w);
 	if (ret)
 		return ret;
 	for (uint32_t i = r.first; !ret && i < r.first + r.n; i++)
@@ -200,7 +200,8 @@ static int mm_remap(struct ms_sim *sim, void *addr, size_t old_len,
 	to = free_run(r.p, r.n);
 	if (to == POOL_NO_PAGE)
 		return -ENOMEM;
-	ret = ms__pool_meta_open(r.p, &mw, &w);
+	ret = ms__pool_meta_open(r.p, (to > r.first ? to : r.first) + r.n - 1,
+				 &mw, &w);
 	if (ret)
 		return ret;
 	open = r.p->open_page;

@@ -177,9 +177,14 @@ int ms__pool_win_open(struct ms_pool *p, struct ms_pool *w, size_t off,
 /* @retval 0 or a host errno (the window could not be closed) */
 int ms__pool_win_close(struct ms_pool *p, struct pool_win *win);
 
-/* The meta window: *w is the writable alias of the header. */
-int ms__pool_meta_open(struct ms_pool *p, struct pool_win *win,
-		       struct ms_pool **w);
+/*
+ * The meta window: *w is the writable alias of the header. It covers the
+ * header and the page table up to the entry of slot upto (POOL_NO_PAGE: the
+ * header's page only), no more: a call opens only the bookkeeping it
+ * changes, and every page in a window costs a TLB flush when it closes.
+ */
+int ms__pool_meta_open(struct ms_pool *p, uint32_t upto,
+		       struct pool_win *win, struct ms_pool **w);
 static inline struct pool_page *pool_wentry(const struct ms_pool *w,
 					    uint32_t i)
 {

@@ -89,10 +89,18 @@ int ms__pool_win_close(struct ms_pool *p, struct pool_win *win)
 	return ret;
 }
 
-int ms__pool_meta_open(struct ms_pool *p, struct pool_win *win,
-		       struct ms_pool **w)
+int ms__pool_meta_open(struct ms_pool *p, uint32_t upto,
+		       struct pool_win *win, struct ms_pool **w)
 {
-	int ret = ms__pool_win_open(p, NULL, 0, p->meta_len, win);
+	size_t len = p->page;
+	int ret;
+
+	if (upto != POOL_NO_PAGE)
+		len = ms__os_page_round(p->entries_off +
+					((size_t)upto + 1) * p->entry_size);
+	if (len > p->meta_len)
+		len = p->meta_len;
+	ret = ms__pool_win_open(p, NULL, 0, len, win);
 
 	if (ret)
 		return ret;
@@ -125,7 +133,7 @@ static int rare_write(struct ms_sim *sim, struct ms_pool *p, uint8_t *dst,
 	if (e->state == MS_POOL_PAGE_NONE || off + len > e->used)
 		return -EINVAL;
 
-	ret = ms__pool_meta_open(p, &mw, &w);
+	ret = ms__pool_meta_open(p, POOL_NO_PAGE, &mw, &w);
 	if (ret)
 		return ret;
 	ret = ms__pool_win_open(p, w, pool_slot_off(p, i), p->page, &dw);
