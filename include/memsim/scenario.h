@@ -155,9 +155,12 @@ const char *ms_actor_role_name(enum ms_actor_role role);
 
 /*
  * Counters of one actor (all its instances and every thread they spawned),
- * one group, one role or the whole run. "Requests" are the kernel
- * allocations the script's operations asked for (an object, a work item, a
- * queue node, a pipe or msgq buffer, an IPC message...).
+ * one group, one role or the whole run. "Requests" are the kernel heap
+ * requests made on its behalf, as the heap saw them (a kernel object is
+ * two: its record and its data; a pipe three, with its buffer; a queue
+ * node, an armed timeout, a raw `alloc` one each), so requested = granted +
+ * denied_quota + denied_nomem. Groups, roles and the total are sums, except
+ * peak_bytes: the peak of the sum. docs/scenario-format.md, "Counting".
  */
 struct ms_scenario_counters {
 	uint64_t instances;	/* threads: instances and spawned children */
@@ -166,7 +169,9 @@ struct ms_scenario_counters {
 	uint64_t denied_quota;	/* ... refused by the quota policy (-EDQUOT) */
 	uint64_t denied_nomem;	/* ... refused because the heap (or the pool)
 				 * was empty (-ENOMEM) */
-	uint64_t denied_other;	/* ... refused for another reason (-EPERM...) */
+	uint64_t denied_other;	/* operations refused for another reason
+				 * (-EPERM...), or naming nothing the thread
+				 * holds; not among the requests */
 	uint64_t freed;		/* objects and buffers released */
 	uint64_t bytes_held;	/* heap bytes charged to it at the end */
 	uint64_t peak_bytes;	/* most heap bytes charged to it at once */
