@@ -3,9 +3,10 @@
  * Sealed-pool benchmark: what sealing costs, each figure next to a
  * baseline measured in the same run.
  *
- *   alloc:  ms_pool_alloc of 64 bytes (each rare mode; a page is taken and
- *           the full one sealed every page/64 allocations) against a plain
- *           bump allocator over a malloc'd buffer;
+ *   alloc:  ms_pool_alloc of 64 bytes in pools of the default size (each
+ *           rare mode; a page is taken and the full one sealed every
+ *           page/64 allocations) against a plain bump allocator over a
+ *           malloc'd buffer;
  *   seal:   ms_pool_seal of one open page (each mode: the protection
  *           change plus the bookkeeping update) against one bare mprotect
  *           of a page to read-only;
@@ -144,25 +145,36 @@ static double bench_bump(long n)
 	return (t1 - t0) / n;
 }
 
+/*
+ * In pools of the default size (256 pages), as a module would have: a
+ * pool's bookkeeping grows with its pages, and the windows on it with
+ * that. A pool that is full is replaced, untimed.
+ */
 static double bench_pool_alloc(enum ms_pool_rare_mode m, long n, size_t pg)
 {
 	struct ms_sim *sim = sim_new();
-	uint32_t pages = (uint32_t)(n / (pg / 64) + 2);
-	struct ms_pool *p = pool_new(sim, m, pages);
-	double t0, t1;
+	long per_pool = (long)(MS_POOL_MAX_PAGES_DEFAULT - 1) * (long)(pg / 64);
+	double t = 0;
 	void *x;
 
-	t0 = now_ns();
-	for (long i = 0; i < n; i++) {
-		int ret = ms_pool_alloc(sim, p, 64, 0, &x);
+	for (long done = 0; done < n;) {
+		struct ms_pool *p = pool_new(sim, m, 0);
+		long k = n - done < per_pool ? n - done : per_pool;
+		double t0 = now_ns();
 
-		if (ret)
-			die("ms_pool_alloc", ret);
-		sink = (uintptr_t)x;
+		for (long i = 0; i < k; i++) {
+			int ret = ms_pool_alloc(sim, p, 64, 0, &x);
+
+			if (ret)
+				die("ms_pool_alloc", ret);
+			sink = (uintptr_t)x;
+		}
+		t += now_ns() - t0;
+		ms_pool_destroy(sim, p, NULL);
+		done += k;
 	}
-	t1 = now_ns();
 	ms_sim_free(sim);
-	return (t1 - t0) / n;
+	return t / n;
 }
 
 /* ---- sealing ----------------------------------------------------------------- */
@@ -188,18 +200,25 @@ static double bench_mprotect(long n, size_t pg)
 	return t / n - timer_overhead;
 }
 
-/* Each round fills one page exactly (it stays open) and seals it. */
+/* Each round fills one page exactly (it stays open) and seals it; in pools
+ * of the default size, replaced (untimed) when full. */
 static double bench_seal(enum ms_pool_rare_mode m, long n, size_t pg)
 {
 	struct ms_sim *sim = sim_new();
-	struct ms_pool *p = pool_new(sim, m, (uint32_t)n + 1);
+	struct ms_pool *p = NULL;
 	double t = 0;
 	void *x;
 
 	for (long i = 0; i < n; i++) {
 		double t0;
-		int ret = ms_pool_alloc(sim, p, pg, 0, &x);
+		int ret;
 
+		if (i % MS_POOL_MAX_PAGES_DEFAULT == 0) {
+			if (p)
+				ms_pool_destroy(sim, p, NULL);
+			p = pool_new(sim, m, 0);
+		}
+		ret = ms_pool_alloc(sim, p, pg, 0, &x);
 		if (ret)
 			die("ms_pool_alloc", ret);
 		memset(x, 1, 64);

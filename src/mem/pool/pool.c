@@ -18,6 +18,9 @@
  *    sealed page's tail (page - used) is waste at its end;
  *  - pages == number of slots not NONE; sealed_pages == number SEALED;
  *    pages_taken - pages_returned == pages;
+ *  - at most one page is open, and it is open_page: a page is taken only
+ *    to become the page being filled, which is sealed before another is
+ *    taken (a move carries open_page along);
  *  - with free tracking, live_words is the number of bits set in the live
  *    bitmap, and a page whose live_words drops to 0 is returned at once.
  */
@@ -145,29 +148,23 @@ static uint32_t free_slot(const struct ms_pool *p)
 	return POOL_NO_PAGE;
 }
 
-/* Seal slots [i, i + n), all open, with one protection change. */
-static int seal_run(struct ms_pool *p, struct ms_pool *w, uint32_t i,
-		    uint32_t n)
+/* Seal open slot i: read-only in the view, for everyone. */
+static int seal_page(struct ms_pool *p, struct ms_pool *w, uint32_t i)
 {
+	struct pool_page *e = pool_wentry(w, i);
 	int ret;
 
-	ret = ms__os_protect(OS(p), pool_slot(p, i), (size_t)n * p->page,
-			     MS__PROT_READ);
+	ret = ms__os_protect(OS(p), pool_slot(p, i), p->page, MS__PROT_READ);
 	if (ret)
 		return ret;
-	for (uint32_t k = i; k < i + n; k++) {
-		struct pool_page *e = pool_wentry(w, k);
-
-		e->state = MS_POOL_PAGE_SEALED;
-		e->prot = MS__PROT_READ;
-		w->sealed_pages++;
-		w->c.seals++;
-		if (w->open_page == k)
-			w->open_page = POOL_NO_PAGE;
-		ms__event(p->sim, MS_EV_POOL_SEAL, ms__pool_tid(p->sim), p->id,
-			  k);
-	}
-	ms__clock_advance(p->sim, (uint64_t)n * POOL_COST_PROTECT);
+	e->state = MS_POOL_PAGE_SEALED;
+	e->prot = MS__PROT_READ;
+	w->sealed_pages++;
+	w->c.seals++;
+	if (w->open_page == i)
+		w->open_page = POOL_NO_PAGE;
+	ms__event(p->sim, MS_EV_POOL_SEAL, ms__pool_tid(p->sim), p->id, i);
+	ms__clock_advance(p->sim, POOL_COST_PROTECT);
 	return 0;
 }
 
@@ -480,7 +477,7 @@ static int pool_alloc(struct ms_sim *sim, struct ms_pool *p, size_t size,
 	if (i == POOL_NO_PAGE) {
 		/* The page being filled cannot take this: it is full. */
 		if (p->open_page != POOL_NO_PAGE) {
-			ret = seal_run(p, w, p->open_page, 1);
+			ret = seal_page(p, w, p->open_page);
 			if (ret)
 				goto out;
 		}
@@ -609,30 +606,17 @@ static int pool_seal(struct ms_sim *sim, struct ms_pool *p)
 {
 	struct pool_win mw;
 	struct ms_pool *w;
-	uint32_t i = 0, last = 0;
 	int ret, r;
 
 	if (!ms__pool_valid(sim, p))
 		return -EBADF;
-	if (p->pages == p->sealed_pages)
+	/* Only the page being filled can be open (see the invariants). */
+	if (p->open_page == POOL_NO_PAGE)
 		return 0;
-	for (uint32_t k = 0; k < p->max_pages; k++)
-		if (pool_entry(p, k)->state == MS_POOL_PAGE_OPEN)
-			last = k;
-	ret = ms__pool_meta_open(p, last, &mw, &w);
+	ret = ms__pool_meta_open(p, p->open_page, &mw, &w);
 	if (ret)
 		return ret;
-	/* Contiguous open pages are sealed with one protection change. */
-	while (!ret && i < p->max_pages) {
-		uint32_t n = 0;
-
-		while (i + n < p->max_pages &&
-		       pool_entry(p, i + n)->state == MS_POOL_PAGE_OPEN)
-			n++;
-		if (n)
-			ret = seal_run(p, w, i, n);
-		i += n + 1;
-	}
+	ret = seal_page(p, w, p->open_page);
 	r = ms__pool_win_close(p, &mw);
 	return ret ? ret : r;
 }
