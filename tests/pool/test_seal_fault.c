@@ -186,8 +186,9 @@ static void rare_write_keeps_seal(enum ms_pool_rare_mode mode)
 	struct ms_pool_stats st0, st;
 	const struct ms_fault *f;
 	enum ms_pool_page_state ps;
+	struct ms_event ev;
 	long maps0;
-	ms_tid tid;
+	ms_tid tid, wtid;
 	uint64_t ea, eb;
 
 	s.pool = new_pool(sim, "rw", 0, mode, 0);
@@ -197,7 +198,7 @@ static void rare_write_keeps_seal(enum ms_pool_rare_mode mode)
 	assert_int_equal(ms_pool_stats_get(sim, s.pool, &st0), 0);
 
 	s.off = 8;
-	assert_int_equal(ms_thread_create(sim, NULL, rare_writer, &s, NULL), 0);
+	assert_int_equal(ms_thread_create(sim, NULL, rare_writer, &s, &wtid), 0);
 	assert_int_equal(ms_thread_create(sim, NULL, late_attacker, &s, &tid), 0);
 	assert_int_equal(ms_sim_run(sim), 0);
 	assert_int_equal(ms_sim_status(sim), MS_RUN_DONE);
@@ -233,6 +234,14 @@ static void rare_write_keeps_seal(enum ms_pool_rare_mode mode)
 	assert_int_equal(count_events(sim, MS_EV_POOL_RARE_WRITE, &ea, &eb), 1);
 	assert_int_equal(ea, 1);
 	assert_int_equal(eb, 8);
+	/* made by the writer thread, and recorded as such */
+	for (size_t i = 0; i < ms_sim_event_count(sim); i++) {
+		assert_int_equal(ms_sim_event_get(sim, i, &ev), 0);
+		if (ev.type == MS_EV_POOL_RARE_WRITE)
+			assert_int_equal(ev.tid, wtid);
+		if (ev.type == MS_EV_POOL_PAGE || ev.type == MS_EV_POOL_SEAL)
+			assert_int_equal(ev.tid, MS_TID_NONE); /* the host */
+	}
 	/* No window outlives the call. */
 	maps0 = ms__os_mapping_count();
 	assert_int_equal(ms_pool_rare_write(sim, s.pool, s.obj, "x", 1), 0);

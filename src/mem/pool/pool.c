@@ -432,7 +432,7 @@ static int pool_alloc(struct ms_sim *sim, struct ms_pool *p, size_t size,
 	struct pool_page *e;
 	size_t need, off = 0;
 	uint32_t i = POOL_NO_PAGE, fresh = POOL_NO_PAGE, upto;
-	int ret;
+	int ret, r;
 
 	if (!ms__pool_valid(sim, p))
 		return -EBADF;
@@ -501,11 +501,8 @@ static int pool_alloc(struct ms_sim *sim, struct ms_pool *p, size_t size,
 	*out = pool_slot(p, i) + off;
 	ms__clock_advance(sim, POOL_COST_ALLOC);
 out:
-	{
-		int r = ms__pool_win_close(p, &mw);
-
-		return ret ? ret : r;
-	}
+	r = ms__pool_win_close(p, &mw);
+	return ret ? ret : r;
 }
 
 int ms_pool_alloc(struct ms_sim *sim, struct ms_pool *pool, size_t size,
