@@ -426,6 +426,11 @@ out:
 /*
  * The policies to compare: --policies (or --policy), else every policy the
  * scenario names ([quota] policies).
+ *
+ * IPC accounting modes (`--modes`) would be a second axis of the same
+ * loop, but struct ms_scenario_run_opts has no field to override the
+ * scenario's [ipc] mode, and a result does not say which mode it ran
+ * under; docs/user-guide.md says so.
  */
 static int compare_policies(struct cli *c, const struct ms_scenario *sc,
 			    GPtrArray *out)
