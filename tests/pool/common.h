@@ -104,6 +104,25 @@ static inline unsigned count_events(struct ms_sim *sim, uint32_t type,
 	return n;
 }
 
+/* Fault i of the sim; the test dies if there is none. */
+static inline const struct ms_fault *fault_at(struct ms_sim *sim, size_t i)
+{
+	const struct ms_fault *f = ms_sim_fault_get(sim, i);
+
+	if (!f)
+		abort();
+	return f;
+}
+
+/* Whether one of the first frames of the fault's backtrace names fn. */
+static inline bool bt_has(const struct ms_fault *f, const char *fn)
+{
+	for (unsigned i = 0; i < f->bt_depth && i < 4; i++)
+		if (strstr(f->bt[i], fn))
+			return true;
+	return false;
+}
+
 static inline struct ms_pool *new_pool(struct ms_sim *sim, const char *name,
 				       unsigned flags,
 				       enum ms_pool_rare_mode mode,

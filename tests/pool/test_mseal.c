@@ -174,7 +174,7 @@ static void test_mm_calls_on_unsealed_pages_work(void **state)
 					  &t, &tid), 0);
 	assert_int_equal(ms_sim_run(t.sim), 0);
 	assert_int_equal(ms_sim_fault_count(t.sim), 1);
-	f = ms_sim_fault_get(t.sim, 0);
+	f = fault_at(t.sim, 0);
 	assert_int_equal(f->kind, MS_FAULT_CPU);
 	assert_int_equal(f->tid, tid);
 	assert_string_equal(f->object, "pool:open");

@@ -119,10 +119,13 @@ static void test_sealed_write_attack_faults_and_sim_goes_on(void **state)
 	for (int i = 0; i < 32; i++)
 		assert_int_equal(s.obj[i], 0x5a);
 	assert_int_equal(ms_sim_fault_count(sim), 1);
-	f = ms_sim_fault_get(sim, 0);
+	f = fault_at(sim, 0);
 	check_write_fault(f, ta_tid, "pool:cfg", pg / 2 + 3,
 			  "wrote sealed page 1");
 	assert_non_null(strstr(f->detail, "attacker"));
+	/* The backtrace starts at the store and leads back to the thread. */
+	assert_true(bt_has(f, "pool_store"));
+	assert_true(bt_has(f, "deliberate_sealed_write"));
 	assert_int_equal(count_events(sim, MS_EV_FAULT, &ea, &eb), 1);
 	assert_int_equal(ea, MS_FAULT_SEALED_WRITE);
 	ms_sim_get_stats(sim, &ss);
@@ -157,7 +160,7 @@ static void test_bookkeeping_write_attack_faults(void **state)
 	assert_int_equal(ms_sim_run(sim), 0);
 	assert_int_equal(s.reached, 0);
 	assert_int_equal(ms_sim_fault_count(sim), 1);
-	f = ms_sim_fault_get(sim, 0);
+	f = fault_at(sim, 0);
 	check_write_fault(f, tid, "pool:meta", 16, "sealed bookkeeping");
 	/* The pool is intact and still works. */
 	assert_int_equal(ms_pool_stats_get(sim, s.pool, &st), 0);
@@ -214,7 +217,7 @@ static void rare_write_keeps_seal(enum ms_pool_rare_mode mode)
 	/* The direct write after it still faults, and changed nothing. */
 	assert_int_equal(s.reached, 0);
 	assert_int_equal(ms_sim_fault_count(sim), 1);
-	f = ms_sim_fault_get(sim, 0);
+	f = fault_at(sim, 0);
 	check_write_fault(f, tid, "pool:rw", 8, "wrote sealed page 0");
 
 	assert_int_equal(ms_pool_stats_get(sim, s.pool, &st), 0);
@@ -292,7 +295,7 @@ static void test_closed_gate_alias_write_attack_faults(void **state)
 	assert_int_equal(s.reached, 0);
 	assert_int_equal(s.obj[5], 0);
 	assert_int_equal(ms_sim_fault_count(sim), 1);
-	f = ms_sim_fault_get(sim, 0);
+	f = fault_at(sim, 0);
 	check_write_fault(f, tid, "pool:gate", 5, "closed rare-write alias");
 	ms_sim_free(sim);
 }
@@ -346,7 +349,7 @@ static void test_use_after_page_return_faults(void **state)
 	assert_int_equal(ms_sim_run(sim), 0);
 	assert_int_equal(s.reached, 0);
 	assert_int_equal(ms_sim_fault_count(sim), 1);
-	f = ms_sim_fault_get(sim, 0);
+	f = fault_at(sim, 0);
 	assert_int_equal(f->kind, MS_FAULT_CPU);
 	assert_int_equal(f->tid, tid);
 	assert_string_equal(f->object, "pool:uaf");
