@@ -106,6 +106,8 @@ struct ms_pool_stats;
  * to pages_taken).
  * @retval 0
  * @retval -EBADF not a live pool of this sim
+ * @retval other negative errnos: the host would not take a mapping back
+ *         (the pool is gone all the same)
  */
 int ms_pool_destroy(struct ms_sim *sim, struct ms_pool *pool,
 		    struct ms_pool_stats *final);
