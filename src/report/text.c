@@ -240,11 +240,17 @@ static void stats(GString *out, const struct ms_scenario_result *res)
 			field = g_strdup(d2 + 1);
 			for (unsigned k = 0; k < objs->len && !seen; k++)
 				seen = !strcmp(objs->pdata[k], obj);
-			seen ? g_free(obj) : g_ptr_array_add(objs, obj);
+			if (seen)
+				g_free(obj);
+			else
+				g_ptr_array_add(objs, obj);
 			seen = false;
 			for (unsigned k = 0; k < fields->len && !seen; k++)
 				seen = !strcmp(fields->pdata[k], field);
-			seen ? g_free(field) : g_ptr_array_add(fields, field);
+			if (seen)
+				g_free(field);
+			else
+				g_ptr_array_add(fields, field);
 		}
 
 		align = g_malloc(fields->len + 2);
