@@ -88,18 +88,18 @@ static inline unsigned count_events(struct ms_sim *sim, uint32_t type)
 
 /* Plain loads and stores, as a simulated thread makes them; some fault on
  * purpose ("deliberate" is what the Valgrind suppressions look for). */
-static __attribute__((noinline)) void deliberate_store(volatile uint8_t *p,
+static __attribute__((noinline, unused)) void deliberate_store(volatile uint8_t *p,
 						       uint8_t v)
 {
 	*p = v;
 }
 
-static __attribute__((noinline)) uint8_t deliberate_load(volatile uint8_t *p)
+static __attribute__((noinline, unused)) uint8_t deliberate_load(volatile uint8_t *p)
 {
 	return *p;
 }
 
-static __attribute__((noinline)) void deliberate_store64(volatile uint64_t *p,
+static __attribute__((noinline, unused)) void deliberate_store64(volatile uint64_t *p,
 							 uint64_t v)
 {
 	*p = v;
