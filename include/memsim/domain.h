@@ -197,14 +197,24 @@ int ms_domain_touch(struct ms_sim *sim, uint64_t offset, size_t len,
 
 /* ---- enforcement ------------------------------------------------------------ */
 
+/*
+ * How the host opens what a user thread may reach. Every policy closes, at
+ * a switch, only what the incoming thread may not reach, and lets a fault
+ * the thread's domain allows open the page; they differ in what they open
+ * before the thread runs. docs/memory-domains.md compares their costs.
+ */
 enum ms_domain_policy {
-	/* Open a page on the first access the running thread's domain allows
-	 * (one fault each); close, at a switch, only what the incoming
-	 * thread may not reach. */
+	/* Nothing: every page is opened by its first fault (one signal and
+	 * one mprotect each, per slice after another domain ran). */
 	MS_DOMAIN_LAZY = 0,
-	/* Open all of the incoming thread's partitions at the switch. */
+	/* All of the incoming thread's partitions (one mprotect per run of
+	 * neighbouring pages, touched or not). */
 	MS_DOMAIN_EAGER,
+	/* The pages the incoming thread opened by faults before (its last
+	 * MS_DOMAIN_WORKING_SET_MAX): the default. */
+	MS_DOMAIN_WORKING_SET,
 };
+#define MS_DOMAIN_WORKING_SET_MAX 32
 
 /* @retval -EINVAL unknown policy. A user thread caller is killed. */
 int ms_domain_set_policy(struct ms_sim *sim, enum ms_domain_policy policy);
@@ -228,6 +238,8 @@ struct ms_domain_stats {
 	uint64_t views_applied;		/* switches that changed what is open */
 	uint64_t views_skipped;		/* switches where nothing had to change */
 	uint64_t lazy_opens;		/* pages opened by the fault resolver */
+	uint64_t prefetch_opens;	/* pages opened at a switch (eager and
+					 * working-set policies) */
 	uint64_t pages_closed;
 	uint64_t protect_calls;		/* mprotect calls on the arena */
 	uint64_t steps;			/* single-stepped accesses (shared pages) */

@@ -675,9 +675,9 @@ static void touch_three_pages(struct ms_sim *sim, void *arg)
 		deliberate_store(at(sim, P_OFF + i * 0x1000), (uint8_t)i);
 }
 
-static void test_lazy_and_eager_policies_agree(void **state)
+static void test_policies_agree_on_what_faults(void **state)
 {
-	for (int pol = MS_DOMAIN_LAZY; pol <= MS_DOMAIN_EAGER; pol++) {
+	for (int pol = MS_DOMAIN_LAZY; pol <= MS_DOMAIN_WORKING_SET; pol++) {
 		struct ms_sim *sim = new_sim();
 		struct ms_partition p = part(P_OFF, 0x4000, MS_PERM_RW, "p");
 		struct probe pr = { .off = P_OFF + 0x4000 };
@@ -695,7 +695,64 @@ static void test_lazy_and_eager_policies_agree(void **state)
 		assert_int_equal(f->kind, MS_FAULT_DOMAIN);
 		assert_int_equal(f->offset, P_OFF + 0x4000);
 		ms_domain_get_stats(sim, &st);
-		assert_int_equal(st.lazy_opens, pol == MS_DOMAIN_LAZY ? 3 : 0);
+		assert_int_equal(st.lazy_opens, pol == MS_DOMAIN_EAGER ? 0 : 3);
+		/* eager opened the four pages of the partition at the switch */
+		assert_int_equal(st.prefetch_opens, pol == MS_DOMAIN_EAGER ? 4 : 0);
+		ms_sim_free(sim);
+	}
+	{
+		struct ms_sim *sim = new_sim();
+
+		assert_int_equal(ms_domain_set_policy(sim, 7), -EINVAL);
+		assert_non_null(strstr(ms_domain_last_error(sim), "unknown policy 7"));
+		ms_sim_free(sim);
+	}
+}
+
+static void touch_and_yield(struct ms_sim *sim, void *arg)
+{
+	struct probe *pr = arg;
+
+	for (int r = 0; r < 3; r++) {
+		deliberate_store(at(sim, pr->off), (uint8_t)r);
+		ms_yield(sim);
+	}
+}
+
+/*
+ * Two threads of two domains take turns: a1 b1 a2 b2 a3 b3 (each slice
+ * writes the thread's page), then a4 b4 (they return). a1 finds its page
+ * still open from the host; every later slice finds it closed by the other
+ * domain's switch. Lazy pays a fault in b1 a2 b2 a3 b3; the working set
+ * only in b1 and a2, and then reopens the page at each switch (b2 a3 b3 a4
+ * b4).
+ */
+static void test_working_set_reopens_without_faults(void **state)
+{
+	for (int pol = MS_DOMAIN_LAZY; pol <= MS_DOMAIN_WORKING_SET;
+	     pol += MS_DOMAIN_WORKING_SET - MS_DOMAIN_LAZY) {
+		struct ms_sim *sim = new_sim();
+		struct ms_partition p = part(P_OFF, 0x1000, MS_PERM_RW, "p");
+		struct ms_partition q = part(Q_OFF, 0x1000, MS_PERM_RW, "q");
+		struct probe a = { .off = P_OFF }, b = { .off = Q_OFF };
+		struct ms_domain_stats st;
+		ms_domain_id d1, d2;
+
+		assert_int_equal(ms_domain_set_policy(sim, pol), 0);
+		assert_int_equal(ms_domain_new(sim, "one", &p, 1, &d1), 0);
+		assert_int_equal(ms_domain_new(sim, "two", &q, 1, &d2), 0);
+		user_thread(sim, "a", d1, touch_and_yield, &a);
+		user_thread(sim, "b", d2, touch_and_yield, &b);
+		assert_int_equal(ms_sim_run(sim), 0);
+		assert_int_equal(ms_sim_fault_count(sim), 0);
+		ms_domain_get_stats(sim, &st);
+		if (pol == MS_DOMAIN_LAZY) {
+			assert_int_equal(st.lazy_opens, 5);
+			assert_int_equal(st.prefetch_opens, 0);
+		} else {
+			assert_int_equal(st.lazy_opens, 2);
+			assert_int_equal(st.prefetch_opens, 5);
+		}
 		ms_sim_free(sim);
 	}
 }
@@ -716,7 +773,8 @@ int main(void)
 		cmocka_unit_test(test_subpage_partition),
 		cmocka_unit_test(test_switch_reprograms_only_what_differs),
 		cmocka_unit_test(test_same_domain_switch_skips_host_work),
-		cmocka_unit_test(test_lazy_and_eager_policies_agree),
+		cmocka_unit_test(test_policies_agree_on_what_faults),
+		cmocka_unit_test(test_working_set_reopens_without_faults),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -184,6 +184,7 @@ static int domain_init(struct ms_sim *sim)
 	ds->max_parts = ms__model_max_partitions(cfg);
 	ds->by_id = g_hash_table_new(NULL, NULL);
 	ds->prog_stack = MS_TID_NONE;
+	ds->policy = MS_DOMAIN_WORKING_SET;
 	if (!ds->max_parts) {
 		ret = -EINVAL;
 		goto fail;
@@ -510,6 +511,8 @@ int ms_domain_add_thread(struct ms_sim *sim, ms_domain_id dom, ms_tid tid)
 	dt->dom->members--;
 	dt->dom = d;
 	d->members++;
+	dt->nws = 0;
+	dt->ws_next = 0;
 	if (t == ms__current(sim))
 		reapply_current(ds);
 	ret = 0;
@@ -612,7 +615,8 @@ int ms_domain_set_policy(struct ms_sim *sim, enum ms_domain_policy policy)
 
 	supervisor_only(sim, "ms_domain_set_policy");
 	ds->err[0] = '\0';
-	if (policy != MS_DOMAIN_LAZY && policy != MS_DOMAIN_EAGER) {
+	if (policy != MS_DOMAIN_LAZY && policy != MS_DOMAIN_EAGER &&
+	    policy != MS_DOMAIN_WORKING_SET) {
 		ms__dom_error(ds, "unknown policy %d", (int)policy);
 		return -EINVAL;
 	}

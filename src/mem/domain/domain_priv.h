@@ -51,6 +51,11 @@ struct dom {
 /* Per-thread slot. */
 struct dom_thread {
 	struct dom *dom;
+	/* Working set: pages this thread opened by faults, the newest
+	 * MS_DOMAIN_WORKING_SET_MAX (a ring), reopened when it comes back. */
+	uint32_t ws[MS_DOMAIN_WORKING_SET_MAX];
+	uint32_t nws;
+	uint32_t ws_next;
 };
 
 /* Whose rights a view gives. */

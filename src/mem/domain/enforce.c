@@ -208,6 +208,7 @@ static int open_pass(struct ms__domains *ds, const struct dom *d)
 			ds->scratch[n++] = p;
 		}
 	}
+	ds->stats.prefetch_opens += n;
 	return apply_runs(ds, n);
 }
 
@@ -235,28 +236,73 @@ static void apply_host(struct ms__domains *ds)
 	ds->clean_dom = NULL;
 }
 
-static void apply_user(struct ms__domains *ds, const struct dom *d)
+/* Working-set policy: reopen what t opened by faults before, if d still
+ * gives it in full (what it no longer gives leaves the set). */
+static int open_working_set(struct ms__domains *ds, struct ms_thread *t,
+			    const struct dom *d)
 {
-	int ret;
+	struct dom_thread *dt = ms__thread_sub(t, MS__SUB_DOMAIN);
+	uint32_t n = 0, keep = 0;
+
+	if (!dt)
+		return 0;
+	for (uint32_t i = 0; i < dt->nws; i++) {
+		uint32_t p = dt->ws[i];
+		unsigned full, any;
+
+		ms__page_rights(ds, d, p, &full, &any);
+		if (!full)
+			continue;
+		dt->ws[keep++] = p;
+		if (!(full & ~ds->prot[p]))
+			continue;
+		ds->want[p] = ds->prot[p] | (uint8_t)full;
+		ds->scratch[n++] = p;
+	}
+	if (keep < dt->nws)	/* some left: the ring is a list again */
+		dt->ws_next = keep % MS_DOMAIN_WORKING_SET_MAX;
+	dt->nws = keep;
+	ds->stats.prefetch_opens += n;
+	return apply_runs(ds, n);
+}
+
+static void ws_note(struct ms__domains *ds, struct ms_thread *t, uint32_t p)
+{
+	struct dom_thread *dt = ms__thread_sub(t, MS__SUB_DOMAIN);
+
+	if (!dt || ds->policy != MS_DOMAIN_WORKING_SET)
+		return;
+	for (uint32_t i = 0; i < dt->nws; i++)
+		if (dt->ws[i] == p)
+			return;
+	dt->ws[dt->ws_next] = p;
+	dt->ws_next = (dt->ws_next + 1) % MS_DOMAIN_WORKING_SET_MAX;
+	if (dt->nws < MS_DOMAIN_WORKING_SET_MAX)
+		dt->nws++;
+}
+
+static void apply_user(struct ms__domains *ds, struct ms_thread *t,
+		       const struct dom *d)
+{
+	int ret = 0;
 
 	if ((ds->applied == VIEW_USER && ds->applied_dom == d &&
 	     ds->applied_gen == d->gen) ||
 	    (ds->clean_dom == d && ds->clean_gen == d->gen)) {
 		ds->stats.views_skipped++;
-		goto done;
+	} else {
+		ret = close_pass(ds, d);
+		if (!ret && ds->policy == MS_DOMAIN_EAGER)
+			ret = open_pass(ds, d);
+		ds->all_open = false;
+		ds->clean_dom = d;
+		ds->clean_gen = d->gen;
+		ds->stats.views_applied++;
 	}
-	ret = close_pass(ds, d);
-	if (!ret && ds->policy == MS_DOMAIN_EAGER)
-		ret = open_pass(ds, d);
-	if (ret) {
+	if (!ret && ds->policy == MS_DOMAIN_WORKING_SET)
+		ret = open_working_set(ds, t, d);
+	if (ret)
 		close_everything(ds, ret);
-		goto done;
-	}
-	ds->all_open = false;
-	ds->clean_dom = d;
-	ds->clean_gen = d->gen;
-	ds->stats.views_applied++;
-done:
 	ds->applied = VIEW_USER;
 	ds->applied_dom = d;
 	ds->applied_gen = d->gen;
@@ -272,7 +318,7 @@ void ms__arena_apply(struct ms__domains *ds, struct ms_thread *next)
 	else if (!ms__thread_is_user(next))
 		ds->applied = VIEW_SUP;	/* it opens what it touches */
 	else
-		apply_user(ds, ms__dom_of_thread(ds, next));
+		apply_user(ds, next, ms__dom_of_thread(ds, next));
 }
 
 void ms__arena_forget(struct ms__domains *ds, const struct dom *d)
@@ -527,8 +573,10 @@ static enum ms__fault_verdict arena_resolve(struct ms_sim *sim, void *ctx,
 		return violation(ds, t, d, ds->pending_off, f);
 	}
 	ms__page_rights(ds, d, p, &full, &any);
-	if ((need & full) == need && (need & ~ds->prot[p]))
+	if ((need & full) == need && (need & ~ds->prot[p])) {
+		ws_note(ds, t, p);
 		return open_lazily(ds, t, d->id, p, ds->prot[p] | full);
+	}
 	if (ms__thread_in_kernel(t))
 		/* Supervisor code for a user thread: allowed, one step. */
 		return let_through(ds, p, MS__PROT_RW | (need & MS__PROT_EXEC),
