@@ -50,7 +50,8 @@ typedef uint32_t ms_domain_id;
 
 /* The domain of the boot threads (k_mem_domain_default). */
 #define MS_DOMAIN_DEFAULT ((ms_domain_id)0)
-/* No domain: in events, the MPU before any user thread ran. */
+/* No domain: in events, the MPU before any user thread ran, and pages
+ * opened for supervisor code or the host. */
 #define MS_DOMAIN_NONE ((ms_domain_id)UINT32_MAX)
 
 /* Access rights, combined with |. */
@@ -82,7 +83,8 @@ struct ms_partition {
  * @retval -EINVAL out is NULL, parts is NULL with n > 0, n exceeds
  *	   ms_domain_max_partitions(), or a partition is invalid (see
  *	   ms_domain_add_partition()); ms_domain_last_error() says which and why
- * @retval -ENOMEM the host could not provide memory
+ * @retval -EEXIST a domain with that name exists
+ * @retval -ENOMEM out of domain ids
  * A user thread caller is killed with an oops.
  */
 int ms_domain_new(struct ms_sim *sim, const char *name,
@@ -133,7 +135,8 @@ int ms_domain_remove_partition(struct ms_sim *sim, ms_domain_id dom,
  */
 int ms_domain_add_thread(struct ms_sim *sim, ms_domain_id dom, ms_tid tid);
 
-/* The domain a live thread belongs to. @retval -ENOENT no such thread */
+/* The domain a live thread belongs to.
+ * @retval -ENOENT no such live thread; -EINVAL out is NULL */
 int ms_domain_of(struct ms_sim *sim, ms_tid tid, ms_domain_id *out);
 
 /* A domain by name. @retval -ENOENT no such domain; -EINVAL name NULL */
@@ -187,9 +190,10 @@ int ms_domain_write(struct ms_sim *sim, uint64_t offset, const void *buf,
 		    size_t len);
 
 /*
- * Touch len bytes at an arena offset as the calling thread: read them
- * (MS_ACCESS_READ) or write them (MS_ACCESS_WRITE, each byte rewritten
- * with its own value). For scenarios that provoke a domain violation.
+ * Touch len bytes at an arena offset as the calling thread, one byte at a
+ * time: read them (MS_ACCESS_READ) or store the byte 0xa5 in each
+ * (MS_ACCESS_WRITE). For scenarios that provoke a domain violation: the
+ * first byte the caller may not reach faults, and the call does not return.
  * @retval -EINVAL the range is not inside the arena, or another access
  */
 int ms_domain_touch(struct ms_sim *sim, uint64_t offset, size_t len,
