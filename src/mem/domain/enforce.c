@@ -15,9 +15,10 @@
  *    D's view is already applied, or when every open page is known to be
  *    within D's view (coming back to D after supervisor code that opened
  *    nothing);
- *  - the lazy policy opens a page on the first fault that the view allows
- *    (prot |= full(p)); the eager policy opens all of D's full pages at the
- *    switch instead;
+ *  - a fault the view allows opens its page (prot |= full(p)) under every
+ *    policy; at the switch, the working-set policy (the default) also
+ *    reopens the pages the incoming thread opened by faults before, the
+ *    eager policy all of D's full pages, the lazy policy nothing;
  *  - a switch to a supervisor thread changes nothing: it opens what it
  *    touches, lazily; a switch to the host opens the whole arena, because
  *    host code outside a run has no fault handler to open pages for it;
