@@ -14,6 +14,7 @@
 #include "ms_config.h"
 
 #if MS_HAVE_VALGRIND_H
+#include <valgrind/memcheck.h>
 #include <valgrind/valgrind.h>
 #endif
 
@@ -174,10 +175,15 @@ void ms__ctx_stack_unpoison(void *lo, size_t size)
 {
 #if MS_SANITIZE_ADDRESS
 	__asan_unpoison_memory_region(lo, size);
-#else
+#endif
+#if MS_HAVE_VALGRIND_H
+	/* memcheck marks what lies below a stack pointer as inaccessible as
+	 * the stack shrinks; a stack handed out again, or a fresh mapping at
+	 * the address of an old stack, must be writable for painting. */
+	VALGRIND_MAKE_MEM_UNDEFINED(lo, size);
+#endif
 	(void)lo;
 	(void)size;
-#endif
 }
 
 void ms__ctx_escape_begin(const struct ms__ctx *host)

@@ -68,7 +68,8 @@ void ms__ctx_escape_begin(const struct ms__ctx *host);
 void ms__ctx_escape_end(void);
 
 /* A stack handed out again (or unmapped) must not keep AddressSanitizer's
- * poison from the frames of its previous user. No-op without ASan. */
+ * poison, or memcheck's "below the stack pointer" state, from the frames
+ * of its previous user. */
 void ms__ctx_stack_unpoison(void *lo, size_t size);
 
 /* Valgrind: tell it about a stack, and forget it. */

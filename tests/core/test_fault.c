@@ -29,7 +29,7 @@ static __attribute__((noinline)) void *ms__wild_address(uintptr_t a)
 #include "platform/os.h"
 #include "sched/sched.h"
 
-static void deliberate_wild_write(struct ms_sim *sim, void *arg)
+static __attribute__((noinline)) void deliberate_wild_write(struct ms_sim *sim, void *arg)
 {
 	volatile int *p = (volatile int *)ms__wild_address(16);
 
@@ -39,7 +39,7 @@ static void deliberate_wild_write(struct ms_sim *sim, void *arg)
 
 /* UBSan would report (and may stop at) the division we want trapped */
 __attribute__((no_sanitize("undefined")))
-static void deliberate_divide(struct ms_sim *sim, void *arg)
+static __attribute__((noinline)) void deliberate_divide(struct ms_sim *sim, void *arg)
 {
 	volatile int zero = 0;
 
@@ -119,7 +119,7 @@ static void test_oops(void **state)
 	ms_sim_free(sim);
 }
 
-static int deliberate_kernel_bug(struct ms_sim *sim, void *arg)
+static __attribute__((noinline)) int deliberate_kernel_bug(struct ms_sim *sim, void *arg)
 {
 	return *(volatile int *)ms__wild_address(8);
 }
@@ -152,7 +152,7 @@ static void test_kernel_fault_is_panic(void **state)
 	ms_sim_free(sim);
 }
 
-static void deliberate_bad_hook(struct ms_sim *sim, const struct ms_fault *f, void *user)
+static __attribute__((noinline)) void deliberate_bad_hook(struct ms_sim *sim, const struct ms_fault *f, void *user)
 {
 	if (f->kind != MS_FAULT_PANIC)
 		*(volatile int *)ms__wild_address(24) = 1; /* a bug in the host's hook */
@@ -201,7 +201,7 @@ static enum ms__fault_verdict lazy_resolve(struct ms_sim *sim, void *ctx,
 	return MS__FAULT_KILL;
 }
 
-static void deliberate_lazy_user(struct ms_sim *sim, void *arg)
+static __attribute__((noinline)) void deliberate_lazy_user(struct ms_sim *sim, void *arg)
 {
 	struct lazy *l = arg;
 
