@@ -257,9 +257,12 @@ static void op_pool(struct fz *f)
 	unsigned b = byte(f);
 	struct ms_pool_attr attr;
 	struct palloc *pa = &f->pallocs[byte(f) % MAX_PALLOCS];
+	struct palloc cur;
 	struct ms_pool *pool;
 	char name[16];
 	uint8_t buf[64];
+	size_t sz;
+	void *p;
 	int rc;
 
 	if (f->npools == 0 || (b % 8 == 0 && f->npools < MAX_POOLS)) {
@@ -280,27 +283,35 @@ static void op_pool(struct fz *f)
 		errno_rc(ms_pool_seal(f->sim, pool), "pool_seal");
 		return;
 	case 1:
+		/*
+		 * A thread may be preempted on its way out of any call, and
+		 * another may use the same slot meanwhile: take the slot
+		 * before the call, fill it only once the call is over.
+		 */
 		if (pa->p) {
-			rc = ms_pool_free(f->sim, pa->pool, pa->p, pa->size);
+			struct palloc old = *pa;
+
+			pa->p = NULL;
+			rc = ms_pool_free(f->sim, old.pool, old.p, old.size);
 			errno_rc(rc, "pool_free");
-			pa->p = NULL;
 			return;
 		}
-		pa->size = 1 + u16(f) % 600;
-		rc = ms_pool_alloc(f->sim, pool, pa->size, 0, &pa->p);
+		sz = 1 + u16(f) % 600;
+		rc = ms_pool_alloc(f->sim, pool, sz, 0, &p);
 		errno_rc(rc, "pool_alloc");
-		if (rc) {
-			pa->p = NULL;
-			return;
+		if (rc == 0 && !pa->p) {
+			pa->pool = pool;
+			pa->size = sz;
+			pa->p = p;
 		}
-		pa->pool = pool;
 		return;
 	default:
 		if (!pa->p)
 			return;
+		cur = *pa;
 		memset(buf, (int)b, sizeof(buf));
-		rc = ms_pool_rare_write(f->sim, pa->pool, pa->p, buf,
-					pa->size < sizeof(buf) ? pa->size
+		rc = ms_pool_rare_write(f->sim, cur.pool, cur.p, buf,
+					cur.size < sizeof(buf) ? cur.size
 							       : sizeof(buf));
 		if (rc)
 			fail("rare_write inside an allocation", rc);
@@ -403,15 +414,17 @@ static void op_deliberate_fault(struct fz *f, bool user)
 	}
 	/* A plain store into a sealed page of a pool. */
 	for (i = 0; i < MAX_PALLOCS; i++) {
-		struct palloc *pa = &f->pallocs[i];
+		struct palloc cur = f->pallocs[i];
 		uint8_t v = 1;
 
-		if (!pa->p)
+		if (!cur.p)
 			continue;
-		if (ms_pool_seal(f->sim, pa->pool))
+		/* Ours now: no other thread frees it while we seal. */
+		f->pallocs[i].p = NULL;
+		if (ms_pool_seal(f->sim, cur.pool))
 			return;
 		f->deliberate++;
-		ms_pool_write(f->sim, pa->pool, pa->p, &v, 1);
+		ms_pool_write(f->sim, cur.pool, cur.p, &v, 1);
 		fail("store into a sealed page returned", 0);
 	}
 }
