@@ -34,7 +34,7 @@ struct ms_heap;
 /* What a kernel allocation is for. X(name, "text") */
 #define MS_ALLOC_KINDS(X)                                                    \
 	X(OBJECT, "object")		/* kernel object record */           \
-	X(OBJECT_DATA, "object-data")	/* its data (stack, buffer...) */  \
+	X(OBJECT_DATA, "object-data")	/* its data: same request */       \
 	X(TIMEOUT, "timeout")		/* a delayed work item's timeout */ \
 	X(WORK, "work")			/* a user workqueue's work item */ \
 	X(QUEUE_NODE, "queue-node")	/* k_queue_alloc_append node */    \
@@ -42,7 +42,8 @@ struct ms_heap;
 	X(MSGQ_BUF, "msgq-buffer")                                         \
 	X(POLL_COPY, "poll-copy")	/* transient copy of poll events */ \
 	X(IPC, "ipc")			/* IPC message and its resources */ \
-	X(OTHER, "other")
+	X(OTHER, "other")                                                  \
+	X(STACK_BUF, "stack-buffer")	/* k_stack_alloc_init buffer */
 
 enum ms_alloc_kind {
 #define MS__AK_ENUM(name, text) MS_ALLOC_##name,

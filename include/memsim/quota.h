@@ -87,6 +87,13 @@ struct ms_charge {
 	uint64_t group_limit;
 	struct ms_heap *pool;			/* assigned pool or NULL */
 	struct ms_heap *heap;			/* in: system heap; out: the heap */
+	/*
+	 * 1 if this allocation is a request of its own; 0 if it belongs to
+	 * the request before it (the data of a dynamic object belongs to the
+	 * object's request: k_object_alloc is one request). count_held
+	 * counts requests, so "count" limits requests, not blocks.
+	 */
+	unsigned new_request;
 };
 
 struct ms_quota_params {

@@ -233,6 +233,7 @@ static void fill_charge(struct ms__alloc *a, struct ms__acct *ac,
 	c->group_limit = ms__acct_limit(a, &ac->grp->st);
 	c->pool = ac->pool;
 	c->heap = a->sys;
+	c->new_request = ms__alloc_starts_request(kind);
 }
 
 /* Outcome of one attempt: 0, -EDQUOT, -ENOMEM (no pool or too big), or
@@ -267,21 +268,21 @@ static int try_alloc(struct ms__alloc *a, struct ms__acct *ac, size_t size,
 	a->outstanding++;
 	ac->st.granted++;
 	ac->st.bytes_held += bytes;
-	ac->st.count_held++;
+	ac->st.count_held += c.new_request;
 	if (ac->st.bytes_held > ac->st.bytes_peak)
 		ac->st.bytes_peak = ac->st.bytes_held;
 	if (ac->st.count_held > ac->st.count_peak)
 		ac->st.count_peak = ac->st.count_held;
 	ac->grp->st.granted++;
 	ac->grp->st.bytes_held += bytes;
-	ac->grp->st.count_held++;
+	ac->grp->st.count_held += c.new_request;
 	if (ac->grp->st.bytes_held > ac->grp->st.bytes_peak)
 		ac->grp->st.bytes_peak = ac->grp->st.bytes_held;
 	if (ac->grp->st.count_held > ac->grp->st.count_peak)
 		ac->grp->st.count_peak = ac->grp->st.count_held;
 	a->total.granted++;
 	a->total.bytes_held += bytes;
-	a->total.count_held++;
+	a->total.count_held += c.new_request;
 	if (a->total.bytes_held > a->total.bytes_peak)
 		a->total.bytes_peak = a->total.bytes_held;
 	if (a->total.count_held > a->total.count_peak)
@@ -425,15 +426,17 @@ static void credit(struct ms__alloc *a, ms_tid tid, size_t bytes,
 			     h->id, tid);
 		return;
 	}
+	unsigned req = ms__alloc_starts_request(kind);
+
 	ac->st.freed++;
 	ac->st.bytes_held -= bytes;
-	ac->st.count_held--;
+	ac->st.count_held -= req;
 	ac->grp->st.freed++;
 	ac->grp->st.bytes_held -= bytes;
-	ac->grp->st.count_held--;
+	ac->grp->st.count_held -= req;
 	a->total.freed++;
 	a->total.bytes_held -= bytes;
-	a->total.count_held--;
+	a->total.count_held -= req;
 	h->charged--;
 	a->outstanding--;
 	if (G_UNLIKELY(kind >= MS_ALLOC__COUNT))

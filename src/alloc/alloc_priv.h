@@ -85,4 +85,11 @@ extern const struct ms_quota_ops ms__quota_pool;
 /* alloc.c */
 struct ms_heap *ms__heap_find(struct ms__alloc *a, const void *p);
 
+/* Whether an allocation of this kind is a request of its own: an
+ * object's data belongs to the request of its record. */
+static inline unsigned ms__alloc_starts_request(unsigned kind)
+{
+	return kind != MS_ALLOC_OBJECT_DATA;
+}
+
 #endif

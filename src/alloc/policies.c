@@ -26,6 +26,9 @@ const struct ms_quota_ops ms__quota_unlimited = {
 
 static int count_charge(void *state, struct ms_charge *c)
 {
+	/* an object's data rides on the request its record already made */
+	if (!c->new_request)
+		return 0;
 	return c->thread->count_held < c->thread_limit ? 0 : -EDQUOT;
 }
 

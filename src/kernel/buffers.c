@@ -204,7 +204,7 @@ static int sys_stack_alloc_init(struct ms_sim *sim, void *p)
 	if (a->count == 0 || a->count > UINT32_MAX / sizeof(uintptr_t))
 		return -EINVAL;
 	ret = ms__kalloc(sim, a->c.t, a->count * sizeof(uintptr_t),
-			 MS_ALLOC_OBJECT_DATA, &buf);
+			 MS_ALLOC_STACK_BUF, &buf);
 	if (ret)
 		return ret;
 	o->u.stack.buf = buf;

@@ -486,7 +486,7 @@ static void test_holder_death_frees_and_credits(void **state)
 	assert_int_equal(d.alive_after_owner, 1);
 	/* When the owner died only its solo object went (2 blocks). */
 	assert_int_equal(d.q_mid.freed, 2);
-	assert_int_equal(d.q_mid.count_held, 2);
+	assert_int_equal(d.q_mid.count_held, 1);	/* one object: one request */
 	assert_false(d.q_mid.alive);
 	/* When the keeper died the shared one went too, credited to the
 	 * (dead) owner. */

@@ -36,15 +36,16 @@ static void spammer(struct ms_sim *sim, void *arg)
 
 /*
  * Every dynamic object is two kernel allocations (record and data), as in
- * Zephyr, and "count" counts allocations: a limit of 2N lets a thread hold
- * exactly N objects. The other thread's quota is its own.
+ * Zephyr, but one request: "count" counts requests, so a limit of N lets a
+ * thread hold exactly N objects and refuses the next with -EDQUOT. The
+ * other thread's quota is its own.
  */
 static void test_count_policy_timer_spam(void **state)
 {
 	static const struct {
 		uint64_t limit;
 		int timers;
-	} cases[] = { { 10, 5 }, { 20, 10 } };
+	} cases[] = { { 10, 10 }, { 20, 20 } };
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct ms_sim *sim = ksim_new(0, 0);
@@ -66,7 +67,7 @@ static void test_count_policy_timer_spam(void **state)
 		assert_int_equal(qa.denied_quota, 1);
 		assert_int_equal(qa.denied_nomem, 0);
 		assert_int_equal(qb.denied_quota, 0);
-		assert_int_equal(qb.count_peak, 6);
+		assert_int_equal(qb.count_peak, 3);
 		ms_sim_free(sim);
 	}
 }
@@ -118,7 +119,7 @@ static void test_free_by_another_credits_requester(void **state)
 	assert_int_equal(c.r[0], 0);
 	assert_int_equal(c.r[1], 0);
 	assert_int_equal(c.r[2], 0);
-	assert_int_equal(c.after_free.count_held, 4);
+	assert_int_equal(c.after_free.count_held, 2);
 	assert_int_equal(c.after_free.freed, 2);
 	assert_int_equal(c.r[3], 0);
 	qs = qstats(sim, sup);
@@ -321,12 +322,12 @@ static void test_delayed_work_timeout_held_until_fired_or_cancelled(void **state
 	assert_int_equal(d.r[1], 1);
 	assert_int_equal(d.r[2], 0);
 	assert_int_equal(d.r[3], -EBUSY);
-	/* Armed: the object and the timeout. */
-	assert_int_equal(d.armed.count_held, 3);
+	/* Armed: the object and the timeout (two requests). */
+	assert_int_equal(d.armed.count_held, 2);
 	assert_int_equal(d.armed.bytes_held, obj + ms_heap_footprint(24));
 	/* Fired: the timeout came back, the object stays. */
 	assert_int_equal(d.ran, 1);
-	assert_int_equal(d.fired.count_held, 2);
+	assert_int_equal(d.fired.count_held, 1);
 	assert_int_equal(d.fired.bytes_held, obj);
 	assert_int_equal(d.fired.freed, 1);
 	assert_true(d.ran_at >= d.armed_at + 100);
@@ -337,7 +338,7 @@ static void test_delayed_work_timeout_held_until_fired_or_cancelled(void **state
 	assert_int_equal(d.r[4], 1);
 	assert_int_equal(d.r[5], 1);
 	assert_int_equal(d.r[6], 0);
-	assert_int_equal(d.cancelled.count_held, 2);
+	assert_int_equal(d.cancelled.count_held, 1);
 	assert_int_equal(d.cancelled.freed, 2);
 	assert_int_equal(d.fired_count, 1);
 	assert_int_equal(ms_kernel_stats(sim, &ks), 0);
@@ -453,18 +454,19 @@ static void test_workqueue_flood(void **state)
 	set_policy(sim, "count", 10);
 	t = spawn_user(sim, "flooder", 0, flooder, &f);
 	run_done(sim);
-	/* 10 = the queue object (2) + 8 work nodes. */
-	assert_int_equal(f.first_ok, 8);
+	/* 10 requests = the queue object (1) + 9 work nodes. */
+	assert_int_equal(f.first_ok, 9);
 	assert_int_equal(f.first_err, -EDQUOT);
 	assert_int_equal(f.busy, -EBUSY);
 	assert_int_equal(f.mid.count_held, 10);
 	/* Drained: room again. The first of these went straight to the
 	 * waiting worker (no node); all 8 went in. */
 	assert_int_equal(f.second_ok, 8);
-	assert_int_equal(f.done, 16);
-	assert_int_equal(f.runs, 16);
-	assert_int_equal(f.end.count_held, 2);	/* the queue */
-	assert_int_equal(f.end.granted, 2 + 8 + 7);
+	assert_int_equal(f.done, 17);
+	assert_int_equal(f.runs, 17);
+	assert_int_equal(f.end.count_held, 1);	/* the queue */
+	/* blocks: the queue's record and data, 9 nodes, then 7 */
+	assert_int_equal(f.end.granted, 2 + 9 + 7);
 	assert_int_equal(f.end.denied_quota, 1);
 	assert_null(fault_of(sim, f.worker));
 	q = qstats(sim, t);
@@ -556,8 +558,8 @@ static void test_msgq_pipe_stack_buffers(void **state)
 	assert_int_equal(b.r[0], 0);
 	assert_int_equal(b.r[1], 0);
 	assert_int_equal(b.r[2], 0);
-	/* 4 objects, then the buffers of 8, 8 and 16 bytes. */
-	assert_int_equal(b.after_init.count_held, 8 + 3);
+	/* 4 objects, then the buffers of 8, 8 and 16 bytes: 7 requests. */
+	assert_int_equal(b.after_init.count_held, 4 + 3);
 	assert_int_equal(b.after_init.bytes_held,
 			 objs + 2 * ms_heap_footprint(8) +
 			 ms_heap_footprint(2 * sizeof(uintptr_t)));
@@ -713,7 +715,7 @@ static uint64_t mixed_run(void)
 	spawn_user(sim, "flooder", 0, flooder, &f);
 	spawn_user(sim, "dwork", 0, dw_user, &d);
 	run_done(sim);
-	assert_int_equal(f.done, 16);
+	assert_int_equal(f.done, 17);
 	assert_int_equal(d.fired_count, 1);
 	h = ms_sim_event_hash(sim);
 	ms_sim_free(sim);
