@@ -121,7 +121,8 @@ static void op_thread_create(struct fz *f, bool user)
 	attr.group = (b & 0x30) ? (b >> 4 & 3) : MS_GROUP_INHERIT;
 	rc = ms_thread_create(f->sim, &attr, entry, f, &tid);
 	errno_rc(rc, "thread_create");
-	if (rc == 0)
+	/* Checked again: the call may have let another thread create. */
+	if (rc == 0 && f->threads < MAX_THREADS)
 		f->tids[f->threads++] = tid;
 }
 
@@ -158,10 +159,13 @@ static void op_heap(struct fz *f, unsigned b)
 	if (rc == 0) {
 		if (!p)
 			fail("heap_alloc gave NULL", 0);
+		void *old = f->blocks[i];	/* filled by another thread
+						 * while this one waited */
+
 		memset(p, 0xa5, 1);
-		if (f->blocks[i])	/* another thread filled it meanwhile */
-			ms_heap_free(f->sim, f->blocks[i]);
-		f->blocks[i] = p;
+		f->blocks[i] = p;	/* before the free, which may preempt */
+		if (old && ms_heap_free(f->sim, old))
+			fail("heap_free of a replaced block", 0);
 	} else if (rc != -ENOMEM && rc != -EDQUOT && rc != -EAGAIN) {
 		fail("heap_alloc errno", rc);
 	}
@@ -183,8 +187,14 @@ static void op_kobj(struct fz *f)
 		rc = ms_sys_object_alloc(f->sim, 1 + byte(f) % (MS_KOBJ__COUNT - 2),
 					 &h);
 		errno_rc(rc, "object_alloc");
-		if (rc == 0)
+		if (rc == 0) {
+			ms_handle old = f->objs[i];
+
 			f->objs[i] = h;
+			if (old)
+				errno_rc(ms_sys_object_free(f->sim, old),
+					 "object_free of a replaced handle");
+		}
 		return;
 	case 1:
 		if (!h)
@@ -273,8 +283,11 @@ static void op_pool(struct fz *f)
 		snprintf(name, sizeof(name), "p%u", f->npools);
 		rc = ms_pool_create(f->sim, name, &attr, &pool);
 		errno_rc(rc, "pool_create");
-		if (rc == 0)
+		if (rc == 0 && f->npools < MAX_POOLS)
 			f->pools[f->npools++] = pool;
+		else if (rc == 0)
+			errno_rc(ms_pool_destroy(f->sim, pool, NULL),
+				 "pool_destroy");
 		return;
 	}
 	pool = f->pools[byte(f) % f->npools];
@@ -334,8 +347,11 @@ static void op_domain(struct fz *f)
 	if (f->ndoms == 0 || (b % 8 == 0 && f->ndoms < MAX_DOMS)) {
 		rc = ms_domain_new(f->sim, NULL, &part, 1, &dom);
 		errno_rc(rc, "domain_new");
-		if (rc == 0)
+		if (rc == 0 && f->ndoms < MAX_DOMS)
 			f->doms[f->ndoms++] = dom;
+		else if (rc == 0)
+			errno_rc(ms_domain_destroy(f->sim, dom),
+				 "domain_destroy");
 		return;
 	}
 	dom = f->doms[byte(f) % f->ndoms];
