@@ -4,8 +4,9 @@
  *
  *   memsim [run] SCENARIO.toml      run under one policy, print the report
  *   memsim check SCENARIO.toml      validate only
- *   memsim compare SCENARIO.toml    every policy, same scenario and seed
- *   memsim list-policies            the quota policies built in
+ *   memsim compare SCENARIO.toml    every policy (or IPC accounting mode),
+ *                                   same scenario and seed
+ *   memsim list-policies            the quota policies and IPC modes built in
  *
  * The program is a thin client of the library: the scenario API loads and
  * runs, the report API writes. What it adds is the contract with shells
@@ -46,6 +47,8 @@ struct cli {
 	gchar *seed_str;
 	gchar *policy;
 	gchar *policies;
+	gchar *mode;
+	gchar *modes;
 	gchar *json;
 	gchar *csv;
 	gchar *trace;
@@ -80,8 +83,12 @@ static const char summary[] =
 	"  check SCENARIO.toml      validate the scenario without running it\n"
 	"  compare SCENARIO.toml    run it under every policy it names (or "
 	"those of\n"
-	"                           --policies), same seed, side by side\n"
-	"  list-policies            the quota policies memsim knows";
+	"                           --policies), or every IPC accounting mode "
+	"(--modes),\n"
+	"                           same seed, side by side\n"
+	"  list-policies            the quota policies and IPC accounting "
+	"modes memsim\n"
+	"                           knows";
 
 static const char description[] =
 	"Exit status:\n"
@@ -96,6 +103,8 @@ static const char description[] =
 	"  memsim scenarios/demo.toml\n"
 	"  memsim compare scenarios/demo.toml\n"
 	"  memsim compare scenarios/demo.toml --policies bytes --svg heap.svg\n"
+	"  memsim compare scenarios/ipc/ipc-modes.toml --modes "
+	"sender-pays,fair-share\n"
 	"  memsim scenarios/demo.toml --json - --no-host   # byte-identical "
 	"between runs\n"
 	"\n"
@@ -230,7 +239,7 @@ static int load(const char *path, struct ms_scenario **sc)
 }
 
 static int run_one(struct cli *c, const struct ms_scenario *sc,
-		   const char *policy, bool without_attackers,
+		   const char *policy, const char *mode, bool without_attackers,
 		   struct ms_scenario_result **out)
 {
 	struct ms_scenario_run_opts opts;
@@ -240,21 +249,24 @@ static int run_one(struct cli *c, const struct ms_scenario *sc,
 
 	ms_scenario_run_opts_init(&opts);
 	opts.policy = policy;
+	opts.ipc_mode = mode;
 	opts.seed_set = c->seed_set;
 	opts.seed = c->seed;
 	opts.without_attackers = without_attackers;
 	opts.keep_sim = c->trace != NULL && !without_attackers;
 	if (c->progress) {
-		g_snprintf(label, sizeof(label), "%s%s",
+		g_snprintf(label, sizeof(label), "%s%s%s%s",
 			   policy ? policy : ms_scenario_policy(sc, 0),
+			   mode ? ", " : "", mode ? mode : "",
 			   without_attackers ? " (baseline)" : "");
 		c->progress_label = label;
 		c->run_start = c->last_progress = g_get_monotonic_time();
 		opts.progress = progress;
 		opts.progress_user = c;
 	}
-	g_debug("running %s under policy %s%s", ms_scenario_file(sc),
+	g_debug("running %s under policy %s%s%s%s", ms_scenario_file(sc),
 		policy ? policy : ms_scenario_policy(sc, 0),
+		mode ? ", IPC mode " : "", mode ? mode : "",
 		without_attackers ? " without the attackers" : "");
 	ret = ms_scenario_run(sc, &opts, out, &err);
 	progress_done(c);
@@ -331,13 +343,29 @@ static GPtrArray *known_policies(void)
 	return names;
 }
 
-static int cmd_list_policies(struct cli *c)
+/* The registered IPC accounting modes, "name\tsummary". */
+static GPtrArray *known_modes(void)
 {
-	GPtrArray *names = known_policies();
-	size_t w = 0;
+	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+	struct ms_config cfg;
+	struct ms_sim *sim;
 
-	for (unsigned i = 0; i < names->len; i++)
-		w = MAX(w, strcspn(names->pdata[i], "\t"));
+	ms_config_init(&cfg);
+	if (ms_sim_new(&cfg, &sim) == 0) {
+		for (size_t i = 0; i < ms_ipc_mode_count(sim); i++) {
+			const struct ms_ipc_mode_ops *ops =
+				ms_ipc_mode_at(sim, i);
+
+			g_ptr_array_add(names, g_strdup_printf("%s\t%s",
+				ops->name, ops->summary ? ops->summary : ""));
+		}
+		ms_sim_free(sim);
+	}
+	return names;
+}
+
+static void print_names(GPtrArray *names, size_t w)
+{
 	for (unsigned i = 0; i < names->len; i++) {
 		const char *s = names->pdata[i];
 		size_t n = strcspn(s, "\t");
@@ -347,7 +375,26 @@ static int cmd_list_policies(struct cli *c)
 		else
 			printf("%s\n", s);
 	}
+}
+
+static int cmd_list_policies(struct cli *c)
+{
+	GPtrArray *names = known_policies();
+	GPtrArray *modes = known_modes();
+	size_t w = 0;
+
+	for (unsigned i = 0; i < names->len; i++)
+		w = MAX(w, strcspn(names->pdata[i], "\t"));
+	for (unsigned i = 0; i < modes->len; i++)
+		w = MAX(w, strcspn(modes->pdata[i], "\t"));
+	print_names(names, w);
+	if (modes->len) {
+		/* a second section: the other axis of memsim compare */
+		printf("\nIPC accounting modes (--mode, --modes):\n");
+		print_names(modes, w);
+	}
 	g_ptr_array_free(names, TRUE);
+	g_ptr_array_free(modes, TRUE);
 	return fflush(stdout) ? EXIT_INTERNAL : EXIT_PASS;
 }
 
@@ -401,7 +448,7 @@ static int cmd_run(struct cli *c, const char *path)
 		ret = EXIT_USAGE;
 		goto out;
 	}
-	ret = run_one(c, sc, c->policy, false, &res);
+	ret = run_one(c, sc, c->policy, c->mode, false, &res);
 	if (ret != EXIT_PASS)
 		goto out;
 	if (ms_report_new("run", &rep) < 0 || ms_report_add(rep, res, NULL) < 0) {
@@ -424,44 +471,71 @@ out:
 }
 
 /*
- * The policies to compare: --policies (or --policy), else every policy the
- * scenario names ([quota] policies).
- *
- * IPC accounting modes (`--modes`) would be a second axis of the same
- * loop, but struct ms_scenario_run_opts has no field to override the
- * scenario's [ipc] mode, and a result does not say which mode it ran
- * under; docs/user-guide.md says so.
+ * Split a comma-separated option into out. what names the option in
+ * errors ("--policies"), thing what it lists ("policy").
  */
-static int compare_policies(struct cli *c, const struct ms_scenario *sc,
-			    GPtrArray *out)
+static int split_list(const char *list, const char *what, const char *thing,
+		      GPtrArray *out)
 {
-	const char *list = c->policies ? c->policies : c->policy;
-	gchar **v;
+	gchar **v = g_strsplit(list, ",", -1);
+	int ret = EXIT_PASS;
 
-	if (!list) {
-		for (size_t i = 0; i < ms_scenario_policy_count(sc); i++)
-			g_ptr_array_add(out, g_strdup(ms_scenario_policy(sc, i)));
-		return EXIT_PASS;
-	}
-	v = g_strsplit(list, ",", -1);
-	for (gchar **p = v; *p; p++) {
+	for (gchar **p = v; *p && ret == EXIT_PASS; p++) {
 		g_strstrip(*p);
 		if (!**p) {
-			usage_error("--policies: empty policy name in '%s'",
+			usage_error("%s: empty %s name in '%s'", what, thing,
 				    list);
-			g_strfreev(v);
-			return EXIT_USAGE;
+			ret = EXIT_USAGE;
+			break;
 		}
 		for (unsigned i = 0; i < out->len; i++)
 			if (!strcmp(out->pdata[i], *p)) {
-				usage_error("--policies: '%s' is listed twice",
+				usage_error("%s: '%s' is listed twice", what,
 					    *p);
-				g_strfreev(v);
-				return EXIT_USAGE;
+				ret = EXIT_USAGE;
+				break;
 			}
-		g_ptr_array_add(out, g_strdup(*p));
+		if (ret == EXIT_PASS)
+			g_ptr_array_add(out, g_strdup(*p));
 	}
 	g_strfreev(v);
+	return ret;
+}
+
+/*
+ * The two axes of a comparison: quota policies and IPC accounting modes.
+ * An axis named on the command line (--policies or --policy, --modes or
+ * --mode) is compared as given; an axis not named takes every entry the
+ * scenario names when the other axis is not named either, else only the
+ * scenario's first. So `memsim compare` alone runs every combination the
+ * scenario names (policies outer, modes inner), and `--modes` alone
+ * compares modes under the scenario's first policy. A NULL mode stands for
+ * the scenario's (or the library's default).
+ */
+static int compare_axes(struct cli *c, const struct ms_scenario *sc,
+			GPtrArray *policies, GPtrArray *modes)
+{
+	const char *plist = c->policies ? c->policies : c->policy;
+	const char *mlist = c->modes ? c->modes : c->mode;
+	size_t np = ms_scenario_policy_count(sc);
+	size_t nm = ms_scenario_ipc_mode_count(sc);
+	int ret;
+
+	if (plist) {
+		ret = split_list(plist, "--policies", "policy", policies);
+		if (ret != EXIT_PASS)
+			return ret;
+	} else {
+		for (size_t i = 0; i < (mlist ? 1 : np); i++)
+			g_ptr_array_add(policies,
+					g_strdup(ms_scenario_policy(sc, i)));
+	}
+	if (mlist)
+		return split_list(mlist, "--modes", "mode", modes);
+	for (size_t i = 0; i < (plist ? MIN(nm, 1) : nm); i++)
+		g_ptr_array_add(modes, g_strdup(ms_scenario_ipc_mode(sc, i)));
+	if (!modes->len)
+		g_ptr_array_add(modes, NULL);
 	return EXIT_PASS;
 }
 
@@ -469,6 +543,7 @@ static int cmd_compare(struct cli *c, const char *path)
 {
 	struct ms_scenario *sc = NULL;
 	GPtrArray *policies = g_ptr_array_new_with_free_func(g_free);
+	GPtrArray *modes = g_ptr_array_new_with_free_func(g_free);
 	GPtrArray *results = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)ms_scenario_result_free);
 	struct ms_report *rep = NULL;
@@ -476,7 +551,7 @@ static int cmd_compare(struct cli *c, const char *path)
 
 	if (ret != EXIT_PASS)
 		goto out;
-	ret = compare_policies(c, sc, policies);
+	ret = compare_axes(c, sc, policies, modes);
 	if (ret != EXIT_PASS)
 		goto out;
 	if (open_outputs(c) < 0) {
@@ -490,16 +565,18 @@ static int cmd_compare(struct cli *c, const char *path)
 	ms_report_set_scenario(rep, sc);
 	ms_report_set_flags(rep, (c->no_host ? MS_REPORT_NO_HOST : 0) |
 			    (c->verbose ? MS_REPORT_VERBOSE : 0));
-	for (unsigned i = 0; i < policies->len; i++) {
+	for (unsigned i = 0; i < policies->len * modes->len; i++) {
+		const char *pol = policies->pdata[i / modes->len];
+		const char *mode = modes->pdata[i % modes->len];
 		struct ms_scenario_result *res = NULL, *base = NULL;
 
-		ret = run_one(c, sc, policies->pdata[i], false, &res);
+		ret = run_one(c, sc, pol, mode, false, &res);
 		if (ret != EXIT_PASS)
 			goto out;
 		g_ptr_array_add(results, res);
 		/* the baseline for victim slowdown: no attackers, same seed */
 		if (ms_scenario_has_attackers(sc) && res->metrics.has_victims) {
-			ret = run_one(c, sc, policies->pdata[i], true, &base);
+			ret = run_one(c, sc, pol, mode, true, &base);
 			if (ret != EXIT_PASS)
 				goto out;
 			g_ptr_array_add(results, base);
@@ -517,6 +594,7 @@ out:
 	ms_report_free(rep);
 	g_ptr_array_free(results, TRUE);
 	g_ptr_array_free(policies, TRUE);
+	g_ptr_array_free(modes, TRUE);
 	ms_scenario_free(sc);
 	return ret;
 }
@@ -586,6 +664,18 @@ static int dispatch(struct cli *c, GOptionContext *ctx, int argc, char **argv)
 			    "under one policy");
 		return EXIT_USAGE;
 	}
+	if (c->modes && strcmp(cmd, "compare") != 0) {
+		usage_error("--modes is for compare; use --mode to run under "
+			    "one IPC accounting mode");
+		return EXIT_USAGE;
+	}
+	if ((c->policies && c->policy) || (c->modes && c->mode)) {
+		usage_error("give %s or %s, not both",
+			    c->policies && c->policy ? "--policy" : "--mode",
+			    c->policies && c->policy ? "--policies" :
+			    "--modes");
+		return EXIT_USAGE;
+	}
 	if (!strcmp(cmd, "check")) {
 		if (c->json || c->csv || c->trace || c->svg) {
 			usage_error("check writes no report (--json, --csv, "
@@ -611,6 +701,12 @@ int main(int argc, char **argv)
 		  "NAME" },
 		{ "policies", 'P', 0, G_OPTION_ARG_STRING, &c.policies,
 		  "compare: the policies, comma-separated", "A,B,..." },
+		{ "mode", 'm', 0, G_OPTION_ARG_STRING, &c.mode,
+		  "IPC accounting mode to run under (default: the scenario's "
+		  "first)", "NAME" },
+		{ "modes", 'M', 0, G_OPTION_ARG_STRING, &c.modes,
+		  "compare: the IPC accounting modes, comma-separated",
+		  "A,B,..." },
 		{ "json", 'j', 0, G_OPTION_ARG_FILENAME, &c.json,
 		  "Write the JSON report to FILE ('-': standard output, "
 		  "instead of the text report)", "FILE" },
@@ -686,6 +782,8 @@ out:
 	g_free(c.seed_str);
 	g_free(c.policy);
 	g_free(c.policies);
+	g_free(c.mode);
+	g_free(c.modes);
 	g_free(c.json);
 	g_free(c.csv);
 	g_free(c.trace);

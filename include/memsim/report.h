@@ -88,8 +88,10 @@ const struct ms_scenario_result *ms_report_result(const struct ms_report *rep,
 bool ms_report_ok(const struct ms_report *rep);
 
 /*
- * How a policy fared against the scenario's attack, from the metrics of a
- * run (and its baseline). Checked in this order; the first that applies:
+ * How a policy (or an IPC accounting mode) fared against the scenario's
+ * attack, from the metrics of a run (and its baseline). Checked in this
+ * order, the first that applies: PANIC, VICTIM_IPC_REFUSED, then the rest
+ * in the order of the enum:
  */
 enum ms_verdict {
 	MS_VERDICT_PANIC = 0,		/* the run ended in a kernel panic */
@@ -103,6 +105,8 @@ enum ms_verdict {
 					 * as without the attackers */
 	MS_VERDICT_PROTECTS,		/* victims got everything they asked */
 	MS_VERDICT_NO_VICTIM,		/* nothing to judge: no victim actor */
+	MS_VERDICT_VICTIM_IPC_REFUSED,	/* a victim's IPC send was refused
+					 * (checked second, after PANIC) */
 	MS_VERDICT__COUNT
 };
 
@@ -115,14 +119,26 @@ enum ms_verdict ms_report_verdict(const struct ms_scenario_result *res,
 
 /*
  * "panic", "victim starved", "too tight: collateral denials", "victim did
- * not finish", "victim slowed down", "protects the victim", "no victim";
- * "?" for an unknown value.
+ * not finish", "victim slowed down", "protects the victim", "no victim",
+ * "victim's messages refused"; "?" for an unknown value.
  */
 const char *ms_verdict_text(enum ms_verdict v);
 /* The same as one word for machines: "panic", "victim-starved",
  * "too-tight", "victim-unfinished", "victim-slowed", "protects",
- * "no-victim"; "?" for an unknown value. */
+ * "no-victim", "victim-ipc-refused"; "?" for an unknown value. */
 const char *ms_verdict_name(enum ms_verdict v);
+
+/*
+ * The IPC sends of the actors of one role in a run that used IPC: messages
+ * queued (sent) and refused, summed over its actors (the result's
+ * "ipc.<actor>.sent" and "ipc.<actor>.refused" stats).
+ * @retval 0 and *sent, *refused set
+ * @retval -EINVAL res, sent or refused is NULL
+ * @retval -ENODATA the run used no IPC (res->ipc_mode is "")
+ */
+int ms_report_ipc_sends(const struct ms_scenario_result *res,
+			enum ms_actor_role role, uint64_t *sent,
+			uint64_t *refused);
 
 /*
  * Victim slowdown: the tick at which the last victim thread ended, over

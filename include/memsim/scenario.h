@@ -108,6 +108,15 @@ uint64_t ms_scenario_tick_limit(const struct ms_scenario *sc);
 size_t ms_scenario_policy_count(const struct ms_scenario *sc);
 const char *ms_scenario_policy(const struct ms_scenario *sc, size_t i);
 
+/*
+ * The IPC accounting modes the scenario names, in file order ([ipc] mode
+ * or modes). 0 when it names none: a run then uses the library's default
+ * ("fair-share", ms_ipc_mode_set) unless ms_scenario_run_opts.ipc_mode
+ * says otherwise. ms_scenario_ipc_mode returns NULL for i out of range.
+ */
+size_t ms_scenario_ipc_mode_count(const struct ms_scenario *sc);
+const char *ms_scenario_ipc_mode(const struct ms_scenario *sc, size_t i);
+
 /* How many actors, and whether any is an attacker. */
 size_t ms_scenario_actor_count(const struct ms_scenario *sc);
 bool ms_scenario_has_attackers(const struct ms_scenario *sc);
@@ -139,6 +148,14 @@ struct ms_scenario_run_opts {
 	ms_scenario_progress_fn progress;
 	void *progress_user;
 	uint64_t progress_every;	/* ticks; 0: 10000 */
+	/*
+	 * The IPC accounting mode to run under, any registered one
+	 * (ms_ipc_mode_count); NULL: the scenario's first ([ipc] mode or
+	 * modes), else the library's default. Expectations keyed by a mode
+	 * ([expect] fair-share = ...) are checked when the run's mode is
+	 * that one.
+	 */
+	const char *ipc_mode;
 };
 
 void ms_scenario_run_opts_init(struct ms_scenario_run_opts *opts);
@@ -226,6 +243,8 @@ struct ms_scenario_expect_result {
 	bool pass;
 	char policy[MS_SCENARIO_NAME_MAX];	/* "" when for every policy */
 	unsigned line, column;			/* where in the file */
+	char mode[MS_SCENARIO_NAME_MAX];	/* the IPC mode it is keyed
+						 * by; "" when for every mode */
 };
 
 /*
@@ -307,6 +326,12 @@ struct ms_scenario_result {
 
 	struct ms_scenario_metrics metrics;
 	struct ms_scenario_host host;
+	/*
+	 * The IPC accounting mode the run used; "" when the scenario uses no
+	 * IPC ([ipc], an IPC operation or a group's ipc_budget) and the run
+	 * options named no mode.
+	 */
+	char ipc_mode[MS_SCENARIO_NAME_MAX];
 };
 
 /*
@@ -314,7 +339,8 @@ struct ms_scenario_result {
  * seed). The result is handed back even when expectations fail; see
  * result->n_expects_failed. err (may be NULL) is filled on -EINVAL.
  * @retval 0 and *out set
- * @retval -EINVAL unknown policy in opts, or a value the simulation refused
+ * @retval -EINVAL unknown policy or IPC mode in opts, or a value the
+ *         simulation refused
  * @retval -EBUSY called from inside a simulated thread
  * @retval -ENOMEM the host could not provide memory
  */

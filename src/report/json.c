@@ -203,6 +203,8 @@ static void expectations(struct jw *w, const struct ms_scenario_result *res)
 			jw_str(w, "policy", e->policy);
 		else
 			jw_null(w, "policy");
+		if (e->mode[0])
+			jw_str(w, "ipc_mode", e->mode);
 		jw_u64(w, "line", e->line);
 		jw_u64(w, "column", e->column);
 		jw_close(w, '}');
@@ -244,6 +246,18 @@ static void metrics(struct jw *w, const struct ms__report_run *run)
 		jw_null(w, "victim_slowdown");
 	jw_str(w, "verdict", ms_verdict_name(v));
 	jw_str(w, "verdict_text", ms_verdict_text(v));
+	if (res->ipc_mode[0]) {
+		uint64_t ok, refused;
+
+		jw_open(w, "ipc", '{');
+		ms_report_ipc_sends(res, MS_ROLE_VICTIM, &ok, &refused);
+		jw_u64(w, "victim_sent", ok);
+		jw_u64(w, "victim_refused", refused);
+		ms_report_ipc_sends(res, MS_ROLE_ATTACKER, &ok, &refused);
+		jw_u64(w, "attacker_sent", ok);
+		jw_u64(w, "attacker_refused", refused);
+		jw_close(w, '}');
+	}
 	jw_close(w, '}');
 }
 
@@ -273,6 +287,8 @@ static void one_run(struct jw *w, const struct ms_report *rep,
 
 	jw_open(w, NULL, '{');
 	jw_str(w, "policy", res->policy);
+	if (res->ipc_mode[0])
+		jw_str(w, "ipc_mode", res->ipc_mode);
 	jw_u64(w, "seed", res->seed);
 	jw_str(w, "status", ms_run_status_name(res->status));
 	jw_bool(w, "ok", ms_scenario_result_ok(res));
@@ -363,6 +379,8 @@ static void host(struct jw *w, const struct ms_report *rep)
 
 		jw_open(w, NULL, '{');
 		jw_str(w, "policy", run->res->policy);
+		if (run->res->ipc_mode[0])
+			jw_str(w, "ipc_mode", run->res->ipc_mode);
 		jw_ratio(w, "wall_seconds", run->res->host.wall_seconds);
 		if (run->baseline)
 			jw_ratio(w, "baseline_wall_seconds",
@@ -407,6 +425,16 @@ int ms_report_write_json(const struct ms_report *rep, FILE *out)
 	for (size_t i = 0; i < rep->runs->len; i++)
 		jw_str(&w, NULL, ms__report_run(rep, i)->res->policy);
 	jw_close(&w, ']');
+	for (size_t i = 0; i < rep->runs->len; i++) {
+		if (!ms__report_run(rep, i)->res->ipc_mode[0])
+			continue;
+		/* parallel to "policies": the mode of each run */
+		jw_open(&w, "ipc_modes", '[');
+		for (size_t k = 0; k < rep->runs->len; k++)
+			jw_str(&w, NULL, ms__report_run(rep, k)->res->ipc_mode);
+		jw_close(&w, ']');
+		break;
+	}
 	jw_str(&w, "status", ms_report_ok(rep) ? "pass" : "fail");
 
 	jw_open(&w, "runs", '[');

@@ -105,14 +105,56 @@ int ms_report_victim_slowdown(const struct ms_scenario_result *res,
 	return 0;
 }
 
+static const struct ms_scenario_stat *
+find_stat(const struct ms_scenario_result *res, const char *name)
+{
+	for (size_t i = 0; i < res->n_stats; i++)
+		if (!strcmp(res->stats[i].name, name))
+			return &res->stats[i];
+	return NULL;
+}
+
+int ms_report_ipc_sends(const struct ms_scenario_result *res,
+			enum ms_actor_role role, uint64_t *sent,
+			uint64_t *refused)
+{
+	if (!res || !sent || !refused)
+		return -EINVAL;
+	*sent = *refused = 0;
+	if (!res->ipc_mode[0])
+		return -ENODATA;
+	for (size_t i = 0; i < res->n_actors; i++) {
+		const struct ms_scenario_stat *st;
+		char name[MS_SCENARIO_NAME_MAX + 16];
+
+		if (res->actors[i].role != role)
+			continue;
+		g_snprintf(name, sizeof(name), "ipc.%s.sent",
+			   res->actors[i].name);
+		st = find_stat(res, name);
+		*sent += st ? (uint64_t)st->value : 0;
+		g_snprintf(name, sizeof(name), "ipc.%s.refused",
+			   res->actors[i].name);
+		st = find_stat(res, name);
+		*refused += st ? (uint64_t)st->value : 0;
+	}
+	return 0;
+}
+
 enum ms_verdict ms_report_verdict(const struct ms_scenario_result *res,
 				  const struct ms_scenario_result *baseline)
 {
 	const struct ms_scenario_counters *v = &res->roles[MS_ROLE_VICTIM];
+	uint64_t ipc_sent, ipc_refused;
 	double slowdown;
 
 	if (res->status == MS_RUN_PANIC)
 		return MS_VERDICT_PANIC;
+	/* IPC refusals are not heap requests: victim_success cannot see
+	 * them, and under an accounting mode they are what is at stake */
+	if (ms_report_ipc_sends(res, MS_ROLE_VICTIM, &ipc_sent,
+				&ipc_refused) == 0 && ipc_refused)
+		return MS_VERDICT_VICTIM_IPC_REFUSED;
 	if (v->denied_nomem)
 		return MS_VERDICT_VICTIM_STARVED;
 	/* collateral_denials already counts the victims' own quota denials */
@@ -136,6 +178,7 @@ static const char *const verdict_text[MS_VERDICT__COUNT] = {
 	[MS_VERDICT_VICTIM_SLOWED] = "victim slowed down",
 	[MS_VERDICT_PROTECTS] = "protects the victim",
 	[MS_VERDICT_NO_VICTIM] = "no victim",
+	[MS_VERDICT_VICTIM_IPC_REFUSED] = "victim's messages refused",
 };
 
 static const char *const verdict_name[MS_VERDICT__COUNT] = {
@@ -146,6 +189,7 @@ static const char *const verdict_name[MS_VERDICT__COUNT] = {
 	[MS_VERDICT_VICTIM_SLOWED] = "victim-slowed",
 	[MS_VERDICT_PROTECTS] = "protects",
 	[MS_VERDICT_NO_VICTIM] = "no-victim",
+	[MS_VERDICT_VICTIM_IPC_REFUSED] = "victim-ipc-refused",
 };
 
 const char *ms_verdict_text(enum ms_verdict v)

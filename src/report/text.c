@@ -44,6 +44,13 @@ static void table_row(struct table *t, ...)
 	va_end(ap);
 }
 
+/* A row from an array of ncols strings. */
+static void table_cells(struct table *t, const char *const *cells)
+{
+	for (unsigned i = 0; i < t->ncols; i++)
+		g_ptr_array_add(t->cells, g_strdup(cells[i]));
+}
+
 static void table_render(struct table *t, GString *out, const char *indent)
 {
 	unsigned rows = t->cells->len / t->ncols;
@@ -370,6 +377,17 @@ static void metrics(GString *out, const struct ms__report_run *run,
 	table_row(t, "victim slowdown", b);
 	g_snprintf(b, sizeof(b), "%" PRIu64, m->collateral_denials);
 	table_row(t, "collateral denials", b);
+	if (res->ipc_mode[0]) {
+		uint64_t vs, vr, as, ar;
+
+		ms_report_ipc_sends(res, MS_ROLE_VICTIM, &vs, &vr);
+		ms_report_ipc_sends(res, MS_ROLE_ATTACKER, &as, &ar);
+		g_snprintf(b, sizeof(b), "victims %" PRIu64 " of %" PRIu64
+			   " queued, attackers %" PRIu64 " of %" PRIu64
+			   " (IPC mode %s)", vs, vs + vr, as, as + ar,
+			   res->ipc_mode);
+		table_row(t, "messages", b);
+	}
 	table_row(t, "verdict",
 		  ms_verdict_text(ms_report_verdict(res, run->baseline)));
 	table_render(t, out, "  ");
@@ -408,9 +426,10 @@ static void expectations(GString *out, const struct ms_scenario_result *res)
 static void run_header(GString *out, const struct ms_scenario_result *res)
 {
 	g_string_append_printf(out,
-		"Policy %s, seed %" PRIu64 ": %s at tick %" PRIu64
+		"Policy %s%s%s, seed %" PRIu64 ": %s at tick %" PRIu64
 		" (%" PRIu64 " events, hash 0x%016" PRIx64 ")\n",
-		res->policy, res->seed, ms_run_status_name(res->status),
+		res->policy, res->ipc_mode[0] ? ", IPC mode " : "",
+		res->ipc_mode, res->seed, ms_run_status_name(res->status),
 		res->final_tick, res->event_count, res->event_hash);
 }
 
@@ -424,6 +443,10 @@ static void one_run(GString *out, const struct ms_report *rep,
 		g_string_append_printf(out, "(the scenario names %zu policies; "
 				       "memsim compare runs them all)\n",
 				       ms_scenario_policy_count(rep->sc));
+	if (!compare && rep->sc && ms_scenario_ipc_mode_count(rep->sc) > 1)
+		g_string_append_printf(out, "(the scenario names %zu IPC "
+				       "modes; memsim compare runs them all)\n",
+				       ms_scenario_ipc_mode_count(rep->sc));
 	g_string_append_c(out, '\n');
 	actors_and_groups(out, res);
 	g_string_append_c(out, '\n');
@@ -436,18 +459,56 @@ static void one_run(GString *out, const struct ms_report *rep,
 	expectations(out, res);
 }
 
+/* Whether the runs differ in IPC mode (the table then has a mode column),
+ * and whether any used IPC (message columns). */
+static bool modes_vary(const struct ms_report *rep)
+{
+	for (size_t i = 1; i < rep->runs->len; i++)
+		if (strcmp(ms__report_run(rep, i)->res->ipc_mode,
+			   ms__report_run(rep, 0)->res->ipc_mode) != 0)
+			return true;
+	return false;
+}
+
+static bool any_ipc(const struct ms_report *rep)
+{
+	for (size_t i = 0; i < rep->runs->len; i++)
+		if (ms__report_run(rep, i)->res->ipc_mode[0])
+			return true;
+	return false;
+}
+
 static void comparison(GString *out, const struct ms_report *rep)
 {
-	struct table *t = table_new("lrrlrrll");
+	bool mode = modes_vary(rep), ipc = any_ipc(rep);
+	struct table *t = table_new(mode && ipc ? "llrrlrrrrll" :
+				    ipc ? "lrrlrrrrll" : "lrrlrrll");
+	const char *cells[11];
+	unsigned n = 0;
 
 	g_string_append(out, "Comparison\n");
-	table_row(t, "policy", "victim-success", "attacker-share",
-		  "exhaustion", "slowdown", "collateral", "expect", "verdict");
+	cells[n++] = "policy";
+	if (mode && ipc)
+		cells[n++] = "mode";
+	cells[n++] = "victim-success";
+	cells[n++] = "attacker-share";
+	cells[n++] = "exhaustion";
+	cells[n++] = "slowdown";
+	cells[n++] = "collateral";
+	if (ipc) {
+		cells[n++] = "victim-msgs";
+		cells[n++] = "attacker-msgs";
+	}
+	cells[n++] = "expect";
+	cells[n++] = "verdict";
+	table_cells(t, cells);
 	for (size_t i = 0; i < rep->runs->len; i++) {
 		const struct ms__report_run *run = ms__report_run(rep, i);
 		const struct ms_scenario_result *res = run->res;
 		const struct ms_scenario_metrics *m = &res->metrics;
 		char vs[32], as[32], ex[40], sl[32], co[24], expect[40];
+		char vm[48] = "-", am[48] = "-";
+		uint64_t ok, refused;
 
 		if (m->has_victims)
 			ms__fmt_pct(vs, sizeof(vs), m->victim_success);
@@ -468,9 +529,31 @@ static void comparison(GString *out, const struct ms_report *rep)
 			   ms_scenario_result_ok(res) ? "PASS" : "FAIL",
 			   res->n_expects - res->n_expects_failed,
 			   res->n_expects);
-		table_row(t, res->policy, vs, as, ex, sl, co, expect,
-			  ms_verdict_text(ms_report_verdict(res,
-							    run->baseline)));
+		/* messages queued of those sent */
+		if (ms_report_ipc_sends(res, MS_ROLE_VICTIM, &ok, &refused) == 0)
+			g_snprintf(vm, sizeof(vm), "%" PRIu64 "/%" PRIu64, ok,
+				   ok + refused);
+		if (ms_report_ipc_sends(res, MS_ROLE_ATTACKER, &ok,
+					&refused) == 0)
+			g_snprintf(am, sizeof(am), "%" PRIu64 "/%" PRIu64, ok,
+				   ok + refused);
+		n = 0;
+		cells[n++] = res->policy;
+		if (mode && ipc)
+			cells[n++] = res->ipc_mode[0] ? res->ipc_mode : "-";
+		cells[n++] = vs;
+		cells[n++] = as;
+		cells[n++] = ex;
+		cells[n++] = sl;
+		cells[n++] = co;
+		if (ipc) {
+			cells[n++] = vm;
+			cells[n++] = am;
+		}
+		cells[n++] = expect;
+		cells[n++] = ms_verdict_text(ms_report_verdict(res,
+							       run->baseline));
+		table_cells(t, cells);
 	}
 	table_render(t, out, "  ");
 	table_free(t);
@@ -509,7 +592,16 @@ static void host(GString *out, const struct ms_report *rep)
 				   fmt_wall(c, sizeof(c),
 					    run->baseline->host.wall_seconds));
 		}
-		table_row(t, run->res->policy, a, b);
+		if (run->res->ipc_mode[0]) {
+			gchar *label = g_strdup_printf("%s, %s",
+						       run->res->policy,
+						       run->res->ipc_mode);
+
+			table_row(t, label, a, b);
+			g_free(label);
+		} else {
+			table_row(t, run->res->policy, a, b);
+		}
 		rss = MAX(rss, run->res->host.max_rss_kib);
 	}
 	table_render(t, out, "  ");
@@ -576,6 +668,11 @@ int ms_report_write_text(const struct ms_report *rep, FILE *out)
 		g_string_append_printf(s, "Result: FAIL (the simulated kernel "
 				       "panicked in %zu run%s)\n", panics,
 				       panics == 1 ? "" : "s");
+	else if (compare && modes_vary(rep))
+		g_string_append_printf(s, "Result: FAIL (%zu expectation%s "
+				       "failed, in %zu run%s)\n", failed,
+				       failed == 1 ? "" : "s", failed_runs,
+				       failed_runs == 1 ? "" : "s");
 	else if (compare)
 		g_string_append_printf(s, "Result: FAIL (%zu expectation%s "
 				       "failed, under %zu polic%s)\n", failed,

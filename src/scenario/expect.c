@@ -376,7 +376,7 @@ static size_t skip_space(const char *s, size_t i)
 }
 
 int ms__parse_expect(struct ms__lctx *c, const struct ms__tnode *v,
-		     int policy, struct ms__expect *out)
+		     int policy, int mode, struct ms__expect *out)
 {
 	const char *s, *hint;
 	/* Column of character i of the string: one past the opening quote. */
@@ -386,6 +386,7 @@ int ms__parse_expect(struct ms__lctx *c, const struct ms__tnode *v,
 
 	memset(out, 0, sizeof(*out));
 	out->policy = policy;
+	out->mode = mode;
 	if (v->type != MS__T_STRING)
 		return ms__type_error(c, "expect", v,
 				      "a condition string like "

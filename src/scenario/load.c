@@ -194,7 +194,10 @@ static int load_sim(struct ms__lctx *c, const struct ms__tnode *doc)
 		ret = ms__get_int(c, t, "event_log", 0, (int64_t)1 << 28, &v, NULL);
 	cfg->event_log_capacity = (size_t)v;
 	if (!ret) {
-		static const char *const dpols[] = { "lazy", "eager", NULL };
+		/* in the order of enum ms_domain_policy */
+		static const char *const dpols[] = {
+			"lazy", "eager", "working_set", NULL
+		};
 
 		ret = ms__get_enum(c, t, "domain_policy", dpols,
 				   &sc->domain_policy);
@@ -656,7 +659,7 @@ static int load_domains(struct ms__lctx *c, const struct ms__tnode *doc)
 
 /* ---- [ipc] ---- */
 
-static const char *const ipc_keys[] = { "mode", "budget", NULL };
+static const char *const ipc_keys[] = { "mode", "modes", "budget", NULL };
 static const char *const amount_keys[] = {
 	"bytes", "messages", "handles", NULL
 };
@@ -685,45 +688,79 @@ static int load_amount(struct ms__lctx *c, const char *key,
 	return ret;
 }
 
+static int find_mode(const struct ms_scenario *sc, const char *name)
+{
+	for (guint i = 0; i < sc->ipc_modes->len; i++)
+		if (!strcmp(sc->ipc_modes->pdata[i], name))
+			return (int)i;
+	return -1;
+}
+
+/* One name of [ipc] mode or modes: a registered mode, listed once. */
+static int add_mode(struct ms__lctx *c, const char *key,
+		    const struct ms__tnode *v, GPtrArray *modes)
+{
+	struct ms_scenario *sc = c->sc;
+	char list[MS_SCENARIO_MSG_MAX - 64];
+	char hint[MS_SCENARIO_MSG_MAX];
+	const char *near;
+
+	if (v->type != MS__T_STRING)
+		return ms__type_error(c, key, v, "an IPC mode name");
+	for (guint i = 0; i + 1 < modes->len; i++) {
+		if (strcmp(v->u.s, modes->pdata[i]) != 0)
+			continue;
+		if (find_mode(sc, v->u.s) >= 0)
+			return ms__lerr(c, v->line, v->column, NULL,
+					"IPC mode '%s' is listed twice", v->u.s);
+		g_ptr_array_add(sc->ipc_modes, g_strdup(v->u.s));
+		return 0;
+	}
+	near = ms__nearest(v->u.s, (const char *const *)modes->pdata,
+			   modes->len - 1);
+	policy_list(modes, list, sizeof(list));
+	if (near)
+		snprintf(hint, sizeof(hint), "did you mean '%s'? (modes: %s)",
+			 near, list);
+	else
+		snprintf(hint, sizeof(hint), "modes: %s", list);
+	return ms__lerr(c, v->line, v->column, hint, "unknown IPC mode '%s'",
+			v->u.s);
+}
+
 static int load_ipc(struct ms__lctx *c, const struct ms__tnode *doc,
 		    GPtrArray *modes)
 {
 	struct ms_scenario *sc = c->sc;
-	const struct ms__tnode *t, *b;
-	const char *mode = NULL;
-	struct ms__pos pos;
+	const struct ms__tnode *t, *b, *one, *many;
 	int ret = section(c, doc, "ipc", ipc_keys, &t);
 
 	if (ret || !t)
 		return ret;
 	sc->ipc_used = true;
-	ret = ms__get_str(c, t, "mode", &mode, &pos);
+	one = get(t, "mode");
+	many = get(t, "modes");
+	if (one && many)
+		return ms__lerr(c, many->line, many->column,
+				"keep 'modes' to compare several, or 'mode' "
+				"for one",
+				"'mode' and 'modes' both given");
+	if (one) {
+		ret = add_mode(c, "mode", one, modes);
+	} else if (many) {
+		if (many->type != MS__T_ARRAY)
+			return ms__type_error(c, "modes", many,
+					      "an array of IPC mode names");
+		if (many->u.array.n == 0)
+			return ms__lerr(c, many->line, many->column,
+					"name at least one, e.g. "
+					"[\"sender-pays\", \"fair-share\"]",
+					"'modes' is empty");
+		for (size_t i = 0; i < many->u.array.n && !ret; i++)
+			ret = add_mode(c, "modes", many->u.array.v[i], modes);
+	}
 	if (ret)
 		return ret;
-	if (mode) {
-		bool ok = false;
-
-		for (guint i = 0; i + 1 < modes->len && !ok; i++)
-			ok = strcmp(mode, modes->pdata[i]) == 0;
-		if (!ok) {
-			char list[MS_SCENARIO_MSG_MAX - 64];
-			char hint[MS_SCENARIO_MSG_MAX];
-			const char *near = ms__nearest(mode,
-				(const char *const *)modes->pdata,
-				modes->len - 1);
-
-			policy_list(modes, list, sizeof(list));
-			if (near)
-				snprintf(hint, sizeof(hint),
-					 "did you mean '%s'? (modes: %s)", near,
-					 list);
-			else
-				snprintf(hint, sizeof(hint), "modes: %s", list);
-			return ms__lerr(c, pos.line, pos.column, hint,
-					"unknown IPC mode '%s'", mode);
-		}
-		sc->ipc_mode = g_strdup(mode);
-	}
 	b = get(t, "budget");
 	if (b) {
 		sc->ipc_budget.bytes = 16384;
@@ -1145,7 +1182,7 @@ static int load_report(struct ms__lctx *c, const struct ms__tnode *doc)
 }
 
 static int load_expect_list(struct ms__lctx *c, const struct ms__tentry *e,
-			    int policy)
+			    int policy, int mode)
 {
 	const struct ms__tnode *arr = e->val;
 	int ret;
@@ -1153,7 +1190,7 @@ static int load_expect_list(struct ms__lctx *c, const struct ms__tentry *e,
 	if (arr->type == MS__T_STRING) {
 		struct ms__expect x = { 0 };
 
-		ret = ms__parse_expect(c, arr, policy, &x);
+		ret = ms__parse_expect(c, arr, policy, mode, &x);
 		g_array_append_val(c->sc->expects, x);
 		return ret;
 	}
@@ -1164,7 +1201,8 @@ static int load_expect_list(struct ms__lctx *c, const struct ms__tentry *e,
 	for (size_t i = 0; i < arr->u.array.n; i++) {
 		struct ms__expect x = { 0 };
 
-		ret = ms__parse_expect(c, arr->u.array.v[i], policy, &x);
+		ret = ms__parse_expect(c, arr->u.array.v[i], policy, mode,
+				       &x);
 		g_array_append_val(c->sc->expects, x);
 		if (ret)
 			return ret;
@@ -1172,7 +1210,17 @@ static int load_expect_list(struct ms__lctx *c, const struct ms__tentry *e,
 	return 0;
 }
 
-static int load_expect(struct ms__lctx *c, const struct ms__tnode *doc)
+/* Whether name is a registered IPC mode (modes as from builtins()). */
+static bool is_mode(GPtrArray *modes, const char *name)
+{
+	for (guint k = 0; k + 1 < modes->len; k++)
+		if (!strcmp(name, modes->pdata[k]))
+			return true;
+	return false;
+}
+
+static int load_expect(struct ms__lctx *c, const struct ms__tnode *doc,
+		       GPtrArray *modes)
 {
 	struct ms_scenario *sc = c->sc;
 	const struct ms__tnode *t;
@@ -1182,12 +1230,14 @@ static int load_expect(struct ms__lctx *c, const struct ms__tnode *doc)
 		return ret;
 	for (size_t i = 0; i < t->u.table.n; i++) {
 		const struct ms__tentry *e = &t->u.table.e[i];
-		int pol = -1;
+		int pol = -1, mode = -1;
 
 		if (strcmp(e->key, "all") != 0) {
 			pol = find_policy(sc, e->key);
-			if (pol < 0) {
-				const char *names[16];
+			if (pol < 0)
+				mode = find_mode(sc, e->key);
+			if (pol < 0 && mode < 0) {
+				const char *names[32];
 				size_t n = 0;
 				const char *near;
 				char hint[MS_SCENARIO_MSG_MAX];
@@ -1197,22 +1247,29 @@ static int load_expect(struct ms__lctx *c, const struct ms__tnode *doc)
 					names[n++] = g_array_index(sc->policies,
 								   struct ms__policy,
 								   k).name;
+				for (guint k = 0; k < sc->ipc_modes->len &&
+				     n < G_N_ELEMENTS(names); k++)
+					names[n++] = sc->ipc_modes->pdata[k];
 				near = ms__nearest(e->key, names, n);
-				if (near)
+				if (is_mode(modes, e->key))
+					snprintf(hint, sizeof(hint),
+						 "add '%s' to [ipc] modes",
+						 e->key);
+				else if (near)
 					snprintf(hint, sizeof(hint),
 						 "did you mean '%s'?", near);
 				else
 					snprintf(hint, sizeof(hint),
 						 "[expect] takes 'all' and one "
-						 "key per policy the scenario "
-						 "runs");
+						 "key per policy or IPC mode "
+						 "the scenario runs");
 				return ms__lerr(c, e->line, e->column, hint,
 						"unknown key '%s' in [expect]: "
-						"not a policy this scenario runs",
-						e->key);
+						"not a policy or IPC mode this "
+						"scenario runs", e->key);
 			}
 		}
-		ret = load_expect_list(c, e, pol);
+		ret = load_expect_list(c, e, pol, mode);
 		if (ret)
 			return ret;
 	}
@@ -1233,6 +1290,8 @@ static void scenario_init(struct ms_scenario *sc)
 	sc->groups = g_array_new(FALSE, TRUE, sizeof(struct ms__group));
 	sc->actors = g_array_new(FALSE, TRUE, sizeof(struct ms__actor));
 	sc->expects = g_array_new(FALSE, TRUE, sizeof(struct ms__expect));
+	sc->ipc_modes = g_ptr_array_new_with_free_func(g_free);
+	sc->domain_policy = -1;
 	sc->name = g_strdup("");
 	sc->description = g_strdup("");
 }
@@ -1268,7 +1327,7 @@ void ms_scenario_free(struct ms_scenario *sc)
 	g_array_free(sc->sealed, TRUE);
 	g_array_free(sc->domains, TRUE);
 	g_array_free(sc->parts, TRUE);
-	g_free(sc->ipc_mode);
+	g_ptr_array_free(sc->ipc_modes, TRUE);
 	g_array_free(sc->policies, TRUE);
 	g_array_free(sc->groups, TRUE);
 	g_array_free(sc->actors, TRUE);
@@ -1365,7 +1424,7 @@ static int load_doc(struct ms__lctx *c, const struct ms__tnode *doc,
 	sc->cfg.max_thread_indexes = sc->max_threads;
 	ret = load_report(c, doc);
 	if (!ret)
-		ret = load_expect(c, doc);
+		ret = load_expect(c, doc, modes);
 	return ret;
 }
 
@@ -1498,6 +1557,18 @@ uint64_t ms_scenario_tick_limit(const struct ms_scenario *sc)
 size_t ms_scenario_policy_count(const struct ms_scenario *sc)
 {
 	return sc->policies->len;
+}
+
+size_t ms_scenario_ipc_mode_count(const struct ms_scenario *sc)
+{
+	return sc->ipc_modes->len;
+}
+
+const char *ms_scenario_ipc_mode(const struct ms_scenario *sc, size_t i)
+{
+	if (i >= sc->ipc_modes->len)
+		return NULL;
+	return sc->ipc_modes->pdata[i];
 }
 
 const char *ms_scenario_policy(const struct ms_scenario *sc, size_t i)

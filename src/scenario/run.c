@@ -10,8 +10,8 @@
  * That is how peaks (of an actor, a group, all attackers) and the time
  * series are exact without perturbing the run: the hook only reads.
  *
- * Invariants: the result depends only on the scenario, the policy and the
- * seed (host time goes to result->host only); every thread context
+ * Invariants: the result depends only on the scenario, the policy, the IPC
+ * accounting mode and the seed (host time goes to result->host only); every thread context
  * allocated for an actor is owned by the run and freed with it, whether its
  * thread ended, faulted or never ran.
  */
@@ -363,8 +363,10 @@ static int build_domains(struct ms__run *run)
 
 	if (!sc->domains->len && !sc->xpfo)
 		return 0;
-	ret = ms_domain_set_policy(run->sim,
-				   (enum ms_domain_policy)sc->domain_policy);
+	/* no domain_policy in the file: the subsystem's own default */
+	if (sc->domain_policy >= 0)
+		ret = ms_domain_set_policy(run->sim,
+				(enum ms_domain_policy)sc->domain_policy);
 	if (ret)
 		return sim_error(run, (struct ms__pos){ 0, 0 }, ret, NULL,
 				 "cannot set the domain policy");
@@ -413,14 +415,41 @@ static int build_domains(struct ms__run *run)
 	return 0;
 }
 
+/* A mode the run options named that the sim does not know. */
+static int unknown_mode(struct ms__run *run)
+{
+	const char *names[64];
+	char hint[MS_SCENARIO_MSG_MAX];
+	size_t n = 0, len;
+	const char *near;
+
+	for (size_t i = 0; i < ms_ipc_mode_count(run->sim) &&
+	     n < G_N_ELEMENTS(names); i++)
+		names[n++] = ms_ipc_mode_at(run->sim, i)->name;
+	near = ms__nearest(run->ipc_mode, names, n);
+	len = near ? (size_t)snprintf(hint, sizeof(hint),
+				      "did you mean '%s'? (modes: ", near) :
+		     (size_t)snprintf(hint, sizeof(hint), "modes: ");
+	for (size_t i = 0; i < n && len < sizeof(hint); i++)
+		len += (size_t)snprintf(hint + len, sizeof(hint) - len,
+					"%s%s", i ? ", " : "", names[i]);
+	if (near && len < sizeof(hint))
+		snprintf(hint + len, sizeof(hint) - len, ")");
+	ms__error_set(run->err, run->sc->file, 0, 0, hint,
+		      "unknown IPC mode '%s'", run->ipc_mode);
+	return -EINVAL;
+}
+
 static int build_ipc(struct ms__run *run)
 {
 	const struct ms_scenario *sc = run->sc;
 	struct ms__pos none = { 0, 0 };
 	int ret;
 
-	if (sc->ipc_mode) {
-		ret = ms_ipc_mode_set(run->sim, sc->ipc_mode);
+	if (run->ipc_mode) {
+		ret = ms_ipc_mode_set(run->sim, run->ipc_mode);
+		if (ret == -ENOENT)
+			return unknown_mode(run);
 		if (ret)
 			return sim_error(run, none, ret, NULL,
 					 "cannot set the IPC mode");
@@ -524,6 +553,8 @@ static void run_init(struct ms__run *run, const struct ms_scenario *sc,
 	run->seed = o->seed_set ? o->seed : sc->cfg.seed;
 	run->tick_limit = o->tick_limit ? o->tick_limit : sc->cfg.tick_limit;
 	run->without_attackers = o->without_attackers;
+	run->ipc_mode = o->ipc_mode ? o->ipc_mode :
+			sc->ipc_modes->len ? sc->ipc_modes->pdata[0] : NULL;
 	run->tinfo = g_array_new(FALSE, TRUE, sizeof(struct ms__tinfo));
 	run->ctxs = g_ptr_array_new();
 	run->acc = g_new0(struct ms__tally, sc->actors->len + 1);
@@ -762,12 +793,18 @@ static void evaluate(struct ms__run *run, int pol, GArray *out)
 
 		if (e->policy >= 0 && e->policy != pol)
 			continue;
+		if (e->mode >= 0 && strcmp(sc->ipc_modes->pdata[e->mode],
+					   r->ipc_mode) != 0)
+			continue;
 		snprintf(x.text, sizeof(x.text), "%s", e->text);
 		snprintf(x.metric, sizeof(x.metric), "%s", e->metric);
 		if (e->policy >= 0)
 			snprintf(x.policy, sizeof(x.policy), "%s",
 				 g_array_index(sc->policies, struct ms__policy,
 					       e->policy).name);
+		if (e->mode >= 0)
+			snprintf(x.mode, sizeof(x.mode), "%s",
+				 (const char *)sc->ipc_modes->pdata[e->mode]);
 		x.op = e->op;
 		x.line = e->pos.line;
 		x.column = e->pos.column;
@@ -797,6 +834,9 @@ static void collect(struct ms__run *run, int pol)
 	snprintf(r->file, sizeof(r->file), "%s", sc->file);
 	snprintf(r->policy, sizeof(r->policy), "%s",
 		 g_array_index(sc->policies, struct ms__policy, pol).name);
+	if (sc->ipc_used || run->ipc_mode)
+		snprintf(r->ipc_mode, sizeof(r->ipc_mode), "%s",
+			 ms_ipc_mode_name(run->sim));
 	r->seed = run->seed;
 	r->without_attackers = run->without_attackers;
 	r->tick_limit = run->tick_limit;

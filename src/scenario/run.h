@@ -56,6 +56,8 @@ struct ms__run {
 	uint64_t tick_limit;
 	bool without_attackers;
 	bool keep_sim;
+	const char *ipc_mode;		/* opts->ipc_mode, else the scenario's
+					 * first, else NULL: the default */
 
 	struct ms_heap **pools;		/* by index of sc->pools */
 	struct ms_pool **sealed;	/* by index of sc->sealed; NULL: unloaded */

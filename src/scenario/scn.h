@@ -219,6 +219,7 @@ struct ms__expect {
 	double rhs;
 	char *rhs_metric;
 	int policy;		/* index into policies, -1: every policy */
+	int mode;		/* index into ipc_modes, -1: every mode */
 };
 
 struct ms_scenario {
@@ -237,11 +238,14 @@ struct ms_scenario {
 	GArray *sealed;		/* struct ms__sealed */
 	GArray *domains;	/* struct ms__domain */
 	GArray *parts;		/* struct ms__part, every domain's */
-	int domain_policy;	/* enum ms_domain_policy */
+	int domain_policy;	/* enum ms_domain_policy; -1: the domain
+				 * subsystem's default */
 	bool xpfo;
 	bool allow_wx;
 	bool ipc_used;		/* [ipc] or an IPC operation */
-	char *ipc_mode;		/* NULL: the library's default */
+	/* [ipc] mode or modes, in file order (char *); empty: the
+	 * library's default mode */
+	GPtrArray *ipc_modes;
 	bool ipc_budget_set;
 	struct ms_ipc_amount ipc_budget;
 
@@ -335,7 +339,7 @@ int ms__part_find(const struct ms_scenario *sc, const char *name);
 
 /* expect.c */
 int ms__parse_expect(struct ms__lctx *c, const struct ms__tnode *v,
-		     int policy, struct ms__expect *out);
+		     int policy, int mode, struct ms__expect *out);
 void ms__expect_fini(struct ms__expect *e);
 /* Whether name is a metric this scenario's results will have. */
 bool ms__metric_known(const struct ms_scenario *sc, const char *name,

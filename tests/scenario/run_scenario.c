@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Runs one shipped scenario (argv[1]) through the library under every
- * policy it names and asserts that every expectation holds, that no run
+ * policy and every IPC accounting mode it names (each combination) and
+ * asserts that every expectation holds, that no run
  * panics, and that a second run with the same seed gives the same event
  * hash, event count and final tick. meson registers one test per file of
  * shipped_scenarios (scenarios/meson.build).
@@ -24,9 +25,11 @@ static void print_failures(const struct ms_scenario_result *r)
 {
 	for (size_t i = 0; i < r->n_expects; i++)
 		if (!r->expects[i].pass)
-			print_error("%s:%u:%u: [%s] expectation failed: %s "
-				    "(actual %g)\n", r->file, r->expects[i].line,
-				    r->expects[i].column, r->policy,
+			print_error("%s:%u:%u: [%s%s%s] expectation failed: "
+				    "%s (actual %g)\n", r->file,
+				    r->expects[i].line, r->expects[i].column,
+				    r->policy, r->ipc_mode[0] ? ", " : "",
+				    r->ipc_mode,
 				    r->expects[i].text, r->expects[i].actual);
 }
 
@@ -45,15 +48,21 @@ static void test_every_policy_meets_expectations(void **state)
 		print_error("%s", err.text);
 	assert_int_equal(ret, 0);
 
-	for (size_t p = 0; p < ms_scenario_policy_count(sc); p++) {
+	size_t nm = ms_scenario_ipc_mode_count(sc) ?
+		    ms_scenario_ipc_mode_count(sc) : 1;
+
+	for (size_t i = 0; i < ms_scenario_policy_count(sc) * nm; i++) {
 		struct ms_scenario_run_opts o;
 		struct ms_scenario_result *a, *b;
 
 		ms_scenario_run_opts_init(&o);
-		o.policy = ms_scenario_policy(sc, p);
+		o.policy = ms_scenario_policy(sc, i / nm);
+		o.ipc_mode = ms_scenario_ipc_mode(sc, i % nm);
 		assert_int_equal(ms_scenario_run(sc, &o, &a, &err), 0);
 		print_failures(a);
 		assert_string_equal(a->policy, o.policy);
+		if (o.ipc_mode)
+			assert_string_equal(a->ipc_mode, o.ipc_mode);
 		assert_int_equal(a->seed, ms_scenario_seed(sc));
 		assert_int_not_equal(a->status, MS_RUN_PANIC);
 		assert_true(a->n_expects > 0);

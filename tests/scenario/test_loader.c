@@ -149,9 +149,9 @@ static void test_expect_for_policy_not_run(void **state)
 {
 	refused(GOOD_ACTOR "[expect]\ncount = [\"victim.denied == 0\"]\n",
 		-EINVAL, 5, 1,
-		"unknown key 'count' in [expect]: not a policy this scenario "
-		"runs", "[expect] takes 'all' and one key per policy the "
-		"scenario runs");
+		"unknown key 'count' in [expect]: not a policy or IPC mode this "
+		"scenario runs", "[expect] takes 'all' and one key per policy "
+		"or IPC mode the scenario runs");
 }
 
 static void test_unknown_group_reference(void **state)
@@ -344,6 +344,108 @@ static void test_unknown_ipc_mode(void **state)
 		"fair-share, request-reply)");
 }
 
+#define IPC_ACTOR "[[actor]]\nname = \"a\"\nscript = [ { node = \"n\" } ]\n"
+
+static void test_ipc_modes_list(void **state)
+{
+	struct ms_scenario *sc;
+	struct ms_scenario_error err;
+
+	assert_int_equal(ms_scenario_load_string(
+		"[ipc]\nmodes = [\"receiver-pays\", \"sender-pays\", "
+		"\"request-reply\", \"fair-share\"]\n" IPC_ACTOR
+		"[expect]\nall = [\"a.ops == 1\"]\n"
+		"fair-share = [\"ipc.a.sent == 0\"]\n"
+		"sender-pays = \"ipc.a.refused == 0\"\n",
+		FILE_NAME, &sc, &err), 0);
+	assert_int_equal(ms_scenario_ipc_mode_count(sc), 4);
+	assert_string_equal(ms_scenario_ipc_mode(sc, 0), "receiver-pays");
+	assert_string_equal(ms_scenario_ipc_mode(sc, 1), "sender-pays");
+	assert_string_equal(ms_scenario_ipc_mode(sc, 2), "request-reply");
+	assert_string_equal(ms_scenario_ipc_mode(sc, 3), "fair-share");
+	assert_null(ms_scenario_ipc_mode(sc, 4));
+	/* policies are a separate axis */
+	assert_int_equal(ms_scenario_policy_count(sc), 1);
+	assert_int_equal(ms_scenario_check(sc, &err), 0);
+	ms_scenario_free(sc);
+
+	/* one mode, and none */
+	assert_int_equal(ms_scenario_load_string(
+		"[ipc]\nmode = \"sender-pays\"\n" IPC_ACTOR, FILE_NAME, &sc,
+		&err), 0);
+	assert_int_equal(ms_scenario_ipc_mode_count(sc), 1);
+	assert_string_equal(ms_scenario_ipc_mode(sc, 0), "sender-pays");
+	ms_scenario_free(sc);
+	assert_int_equal(ms_scenario_load_string(GOOD_ACTOR, FILE_NAME, &sc,
+						 &err), 0);
+	assert_int_equal(ms_scenario_ipc_mode_count(sc), 0);
+	assert_null(ms_scenario_ipc_mode(sc, 0));
+	ms_scenario_free(sc);
+}
+
+static void test_unknown_ipc_mode_in_modes(void **state)
+{
+	refused("[ipc]\nmodes = [\"sender-pays\", \"recever-pays\"]\n"
+		IPC_ACTOR, -EINVAL, 2, 25, "unknown IPC mode 'recever-pays'",
+		"did you mean 'receiver-pays'? (modes: sender-pays, "
+		"receiver-pays, fair-share, request-reply)");
+}
+
+static void test_ipc_mode_and_modes(void **state)
+{
+	refused("[ipc]\nmode = \"fair-share\"\nmodes = [\"fair-share\"]\n"
+		IPC_ACTOR, -EINVAL, 3, 9, "'mode' and 'modes' both given",
+		"keep 'modes' to compare several, or 'mode' for one");
+}
+
+static void test_ipc_mode_listed_twice(void **state)
+{
+	refused("[ipc]\nmodes = [\"fair-share\", \"fair-share\"]\n"
+		IPC_ACTOR, -EINVAL, 2, 24, "IPC mode 'fair-share' is listed "
+		"twice", NULL);
+}
+
+static void test_ipc_modes_empty(void **state)
+{
+	refused("[ipc]\nmodes = []\n" IPC_ACTOR, -EINVAL, 2, 9,
+		"'modes' is empty",
+		"name at least one, e.g. [\"sender-pays\", \"fair-share\"]");
+}
+
+static void test_expect_for_mode_not_run(void **state)
+{
+	/* a registered mode, but not one the scenario names */
+	refused("[ipc]\nmodes = [\"sender-pays\", \"fair-share\"]\n"
+		IPC_ACTOR "[expect]\nreceiver-pays = [\"a.ops == 1\"]\n",
+		-EINVAL, 7, 1, "unknown key 'receiver-pays' in [expect]: not "
+		"a policy or IPC mode this scenario runs",
+		"add 'receiver-pays' to [ipc] modes");
+}
+
+static void test_domain_policy_names(void **state)
+{
+	struct ms_scenario *sc;
+
+	for (int i = 0; i < 3; i++) {
+		static const char *const names[] = {
+			"lazy", "eager", "working_set",
+		};
+		char text[256];
+
+		snprintf(text, sizeof(text), "[sim]\ndomain_policy = \"%s\"\n"
+			 "[domains.app]\npartitions = [ { name = \"p\", size = "
+			 "4096 } ]\n" GOOD_ACTOR, names[i]);
+		assert_int_equal(ms_scenario_load_string(text, FILE_NAME, &sc,
+							 NULL), 0);
+		assert_int_equal(ms_scenario_check(sc, NULL), 0);
+		ms_scenario_free(sc);
+	}
+	refused("[sim]\ndomain_policy = \"working-set\"\n" GOOD_ACTOR,
+		-EINVAL, 2, 17, "unknown domain_policy 'working-set'",
+		"did you mean 'working_set'? (one of: lazy, eager, "
+		"working_set)");
+}
+
 static void test_unknown_touch_target(void **state)
 {
 	refused("[[actor]]\nname = \"a\"\nscript = [ { touch = \"stak\" } ]\n",
@@ -504,6 +606,13 @@ int main(void)
 		cmocka_unit_test(test_bad_rights),
 		cmocka_unit_test(test_unknown_domain_reference),
 		cmocka_unit_test(test_unknown_ipc_mode),
+		cmocka_unit_test(test_ipc_modes_list),
+		cmocka_unit_test(test_unknown_ipc_mode_in_modes),
+		cmocka_unit_test(test_ipc_mode_and_modes),
+		cmocka_unit_test(test_ipc_mode_listed_twice),
+		cmocka_unit_test(test_ipc_modes_empty),
+		cmocka_unit_test(test_expect_for_mode_not_run),
+		cmocka_unit_test(test_domain_policy_names),
 		cmocka_unit_test(test_unknown_touch_target),
 		cmocka_unit_test(test_workload_needs_size),
 		cmocka_unit_test(test_metric_of_undeclared_sealed_pool),
