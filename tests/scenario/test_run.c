@@ -468,6 +468,112 @@ static void test_check_builds_every_policy(void **state)
 	ms_scenario_free(sc);
 }
 
+/* Two modes; the sender fills what it may of a receiver that never reads. */
+static const char ipc_two_modes[] =
+	"[sim]\ntick_limit = 5000\n"
+	"[ipc]\nmodes = [\"sender-pays\", \"receiver-pays\"]\n"
+	"budget = { bytes = \"1 KiB\", messages = 4, handles = 4 }\n"
+	"[[actor]]\nname = \"sink\"\n"
+	"script = [ { node = \"sink\" }, { sleep = 1000 } ]\n"
+	"[[actor]]\nname = \"src\"\nrole = \"attacker\"\nstart = 10\n"
+	"script = [ { repeat = 6, do = [ { send = \"sink\", bytes = 16, "
+	"wait = \"forever\" } ] } ]\n"
+	"[expect]\nall = \"ipc.src.sent == 4\"\n"
+	"sender-pays = [\"ipc.src.refused == 2\", \"ipc.src.group.x == 0\"]\n";
+
+static void test_run_under_ipc_mode(void **state)
+{
+	struct ms_scenario *sc;
+	struct ms_scenario_run_opts o;
+	struct ms_scenario_result *r;
+	struct ms_scenario_error err;
+
+	/* ipc.src.group.x is not a metric: the loader says so */
+	assert_int_equal(ms_scenario_load_string(ipc_two_modes, "test.toml",
+						 &sc, &err), -EINVAL);
+	assert_string_equal(err.message, "unknown metric 'ipc.src.group.x'");
+
+	sc = load_text("[sim]\ntick_limit = 5000\n"
+		"[ipc]\nmodes = [\"sender-pays\", \"receiver-pays\"]\n"
+		"budget = { bytes = \"1 KiB\", messages = 4, handles = 4 }\n"
+		"[[actor]]\nname = \"sink\"\n"
+		"script = [ { node = \"sink\" }, { sleep = 1000 } ]\n"
+		"[[actor]]\nname = \"src\"\nrole = \"attacker\"\n"
+		"start = 10\n"
+		"script = [ { repeat = 6, do = [ { send = \"sink\", bytes = "
+		"16, wait = \"forever\" } ] } ]\n"
+		"[expect]\nall = \"ipc.src.sent == 4\"\n"
+		"sender-pays = [\"ipc.src.refused == 2\", "
+		"\"ipc.sink.held_bytes == 0\"]\n"
+		"receiver-pays = \"ipc.sink.peak_bytes == 64\"\n");
+
+	/* no option: the scenario's first mode, and its expectations */
+	r = run(sc, NULL, false, 0);
+	assert_string_equal(r->ipc_mode, "sender-pays");
+	assert_string_equal(r->policy, "unlimited");
+	assert_int_equal(r->n_expects, 3);
+	assert_string_equal(r->expects[0].mode, "");
+	assert_string_equal(r->expects[1].mode, "sender-pays");
+	assert_string_equal(r->expects[2].mode, "sender-pays");
+	assert_string_equal(r->expects[1].text, "ipc.src.refused == 2");
+	assert_int_equal(r->n_expects_failed, 0);
+	ms_scenario_result_free(r);
+
+	/* the other mode: its own expectations only */
+	ms_scenario_run_opts_init(&o);
+	o.ipc_mode = "receiver-pays";
+	assert_int_equal(ms_scenario_run(sc, &o, &r, &err), 0);
+	assert_string_equal(r->ipc_mode, "receiver-pays");
+	assert_int_equal(r->n_expects, 2);
+	assert_string_equal(r->expects[1].mode, "receiver-pays");
+	assert_string_equal(r->expects[1].text, "ipc.sink.peak_bytes == 64");
+	assert_int_equal(r->n_expects_failed, 0);
+	ms_scenario_result_free(r);
+
+	/* a registered mode the scenario does not name: runs, and no
+	 * per-mode expectation applies */
+	o.ipc_mode = "fair-share";
+	assert_int_equal(ms_scenario_run(sc, &o, &r, &err), 0);
+	assert_string_equal(r->ipc_mode, "fair-share");
+	assert_int_equal(r->n_expects, 1);
+	assert_string_equal(r->expects[0].text, "ipc.src.sent == 4");
+	ms_scenario_result_free(r);
+
+	/* not a mode at all */
+	o.ipc_mode = "fair_share";
+	r = (struct ms_scenario_result *)0x1;
+	assert_int_equal(ms_scenario_run(sc, &o, &r, &err), -EINVAL);
+	assert_null(r);
+	assert_string_equal(err.message, "unknown IPC mode 'fair_share'");
+	assert_string_equal(err.hint, "did you mean 'fair-share'? (modes: "
+			    "sender-pays, receiver-pays, fair-share, "
+			    "request-reply)");
+	assert_string_equal(err.text, "test.toml: unknown IPC mode "
+			    "'fair_share'\n  hint: did you mean 'fair-share'? "
+			    "(modes: sender-pays, receiver-pays, fair-share, "
+			    "request-reply)\n");
+	ms_scenario_free(sc);
+}
+
+static void test_result_without_ipc_has_no_mode(void **state)
+{
+	struct ms_scenario *sc = load(SCENARIO("demo.toml"));
+	struct ms_scenario_run_opts o;
+	struct ms_scenario_result *r = run(sc, NULL, false, 0);
+	struct ms_scenario_error err;
+
+	assert_int_equal(ms_scenario_ipc_mode_count(sc), 0);
+	assert_string_equal(r->ipc_mode, "");
+	ms_scenario_result_free(r);
+	/* asked for, a mode is recorded even without IPC */
+	ms_scenario_run_opts_init(&o);
+	o.ipc_mode = "sender-pays";
+	assert_int_equal(ms_scenario_run(sc, &o, &r, &err), 0);
+	assert_string_equal(r->ipc_mode, "sender-pays");
+	ms_scenario_result_free(r);
+	ms_scenario_free(sc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -484,6 +590,8 @@ int main(void)
 		cmocka_unit_test(test_touch_beyond_guard_is_refused),
 		cmocka_unit_test(test_until_refused_stops),
 		cmocka_unit_test(test_check_builds_every_policy),
+		cmocka_unit_test(test_run_under_ipc_mode),
+		cmocka_unit_test(test_result_without_ipc_has_no_mode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
