@@ -219,6 +219,59 @@ static void test_verdict_order(void **state)
 	free(b);
 }
 
+/* The IPC sends of a role come from the "ipc.<actor>.*" stats, and a
+ * victim's refused send is the verdict right after a panic. */
+static void test_ipc_sends_and_verdict(void **state)
+{
+	struct fixture *f = malloc(sizeof(*f));
+	struct ms_scenario_stat st[4] = {
+		{ "ipc.spam.sent", 8 }, { "ipc.spam.refused", 52 },
+		{ "ipc.work.sent", 0 }, { "ipc.work.refused", 1 },
+	};
+	uint64_t sent = 99, refused = 99;
+
+	fixture_init(f);
+	/* no IPC mode: no IPC figures, whatever the stats */
+	assert_int_equal(ms_report_ipc_sends(&f->res, MS_ROLE_VICTIM, &sent,
+					     &refused), -ENODATA);
+	assert_int_equal(sent, 0);
+	assert_int_equal(refused, 0);
+	assert_int_equal(ms_report_ipc_sends(NULL, MS_ROLE_VICTIM, &sent,
+					     &refused), -EINVAL);
+
+	snprintf(f->res.ipc_mode, sizeof(f->res.ipc_mode), "receiver-pays");
+	f->res.stats = st;
+	f->res.n_stats = 4;
+	assert_int_equal(ms_report_ipc_sends(&f->res, MS_ROLE_ATTACKER, &sent,
+					     &refused), 0);
+	assert_int_equal(sent, 8);
+	assert_int_equal(refused, 52);
+	assert_int_equal(ms_report_ipc_sends(&f->res, MS_ROLE_VICTIM, &sent,
+					     &refused), 0);
+	assert_int_equal(sent, 0);
+	assert_int_equal(refused, 1);
+	assert_int_equal(ms_report_ipc_sends(&f->res, MS_ROLE_NEUTRAL, &sent,
+					     &refused), 0);
+	assert_int_equal(sent, 0);
+	assert_int_equal(refused, 0);
+
+	/* before victim-starved, after panic */
+	f->res.roles[MS_ROLE_VICTIM].denied_nomem = 1;
+	assert_int_equal(ms_report_verdict(&f->res, NULL),
+			 MS_VERDICT_VICTIM_IPC_REFUSED);
+	f->res.status = MS_RUN_PANIC;
+	assert_int_equal(ms_report_verdict(&f->res, NULL), MS_VERDICT_PANIC);
+	f->res.status = MS_RUN_DONE;
+	f->res.roles[MS_ROLE_VICTIM].denied_nomem = 0;
+	st[3].value = 0;
+	assert_int_equal(ms_report_verdict(&f->res, NULL), MS_VERDICT_PROTECTS);
+	assert_string_equal(ms_verdict_name(MS_VERDICT_VICTIM_IPC_REFUSED),
+			    "victim-ipc-refused");
+	assert_string_equal(ms_verdict_text(MS_VERDICT_VICTIM_IPC_REFUSED),
+			    "victim's messages refused");
+	free(f);
+}
+
 static void test_victim_slowdown(void **state)
 {
 	struct fixture *f = malloc(sizeof(*f));
@@ -561,6 +614,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_verdict_order),
+		cmocka_unit_test(test_ipc_sends_and_verdict),
 		cmocka_unit_test(test_victim_slowdown),
 		cmocka_unit_test(test_report_add_refuses),
 		cmocka_unit_test(test_json_escaping_and_numbers),
