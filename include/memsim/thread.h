@@ -19,6 +19,9 @@
 
 #ifdef __cplusplus
 extern "C" {
+#define MS_NORETURN [[noreturn]]
+#else
+#define MS_NORETURN _Noreturn
 #endif
 
 struct ms_sim;
@@ -99,13 +102,13 @@ int ms_thread_join(struct ms_sim *sim, ms_tid tid, int64_t timeout);
 int ms_thread_abort(struct ms_sim *sim, ms_tid tid);
 
 /* End the calling thread (as returning from its entry does). */
-_Noreturn void ms_thread_exit(struct ms_sim *sim);
+MS_NORETURN void ms_thread_exit(struct ms_sim *sim);
 
 /*
  * Drop the calling supervisor thread to user mode and continue in entry.
  * One-way: there is no call back to supervisor mode. Does not return.
  */
-_Noreturn void ms_user_mode_enter(struct ms_sim *sim, ms_entry_fn entry,
+MS_NORETURN void ms_user_mode_enter(struct ms_sim *sim, ms_entry_fn entry,
 				  void *arg);
 
 enum ms_thread_state {
