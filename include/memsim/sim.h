@@ -117,8 +117,10 @@ const struct ms_fault *ms_sim_fault_get(const struct ms_sim *sim, size_t i);
 /*
  * Called for every fatal error of a simulated thread, after the fault is
  * recorded and before the thread is aborted (like k_sys_fatal_error_handler).
- * It runs in the scheduler's context: it may inspect the sim but must not
- * block or switch threads.
+ * For a fault caught as a signal it runs in the host context of the run;
+ * for an oops, on the dying thread's privileged stack. Either way it may
+ * inspect the sim but must not block, switch threads or call the kernel.
+ * A fault inside the hook itself is a panic (the run stops).
  */
 typedef void (*ms_fatal_hook)(struct ms_sim *sim, const struct ms_fault *f,
 			      void *user);
