@@ -427,6 +427,14 @@ static int cmd_check(struct cli *c, const char *path)
 			for (size_t i = 0; i < ms_scenario_policy_count(sc); i++)
 				printf("%s%s", i ? ", " : "",
 				       ms_scenario_policy(sc, i));
+			if (ms_scenario_ipc_mode_count(sc))
+				printf("; IPC mode%s ",
+				       ms_scenario_ipc_mode_count(sc) == 1 ?
+				       "" : "s");
+			for (size_t i = 0; i < ms_scenario_ipc_mode_count(sc);
+			     i++)
+				printf("%s%s", i ? ", " : "",
+				       ms_scenario_ipc_mode(sc, i));
 			printf("\n");
 		}
 		ret = EXIT_PASS;
