@@ -158,11 +158,12 @@ static void op_heap(struct fz *f, unsigned b)
 		rc = ms_heap_alloc(f->sim, 1 + u16(f) % 3000, &p);
 	errno_rc(rc, "heap_alloc");
 	if (rc == 0) {
+		/* The slot may have been filled by another thread while this
+		 * one waited. */
+		void *old = f->blocks[i];
+
 		if (!p)
 			fail("heap_alloc gave NULL", 0);
-		void *old = f->blocks[i];	/* filled by another thread
-						 * while this one waited */
-
 		memset(p, 0xa5, 1);
 		f->blocks[i] = p;	/* before the free, which may preempt */
 		if (old && ms_heap_free(f->sim, old))
