@@ -25,6 +25,7 @@
 #include "alloc/alloc.h"
 #include "alloc/heap_priv.h"
 #include "sched/sched.h"
+#include "bench.h"
 
 #define REPS 7
 #define NSIZES 8
@@ -32,27 +33,6 @@
 static const size_t sizes[NSIZES] = { 16, 32, 48, 64, 96, 128, 192, 256 };
 
 static void *volatile sink;
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return v[n / 2];
-}
 
 static double bench_glibc(long n)
 {

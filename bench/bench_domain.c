@@ -29,30 +29,10 @@
 #include <memsim/memsim.h>
 
 #include "platform/os.h"
+#include "bench.h"
 
 #define REPS 5
 #define PART 0x4000u	/* 16 KiB */
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return v[n / 2];
-}
 
 /* ---- one mprotect ------------------------------------------------------ */
 
