@@ -13,6 +13,8 @@
 
 #include <memsim/memsim.h>
 
+#include "tests/testutil.h"
+
 /*
  * Stack painting is off in these tests: under Valgrind, the core paints a
  * recycled stack (a self-exited thread's, reused by the next creation from
@@ -125,13 +127,6 @@ static inline unsigned count_events(struct ms_sim *sim, enum ms_event_type type)
 		if (ms_sim_event_get(sim, i, &ev) == 0 && ev.type == type)
 			n++;
 	return n;
-}
-
-static inline bool under_valgrind(void)
-{
-	const char *v = getenv("MEMSIM_UNDER_VALGRIND");
-
-	return v && *v && *v != '0';
 }
 
 #endif

@@ -10,6 +10,8 @@
 
 #include <memsim/memsim.h>
 
+#include "tests/testutil.h"
+
 #include "ms_config.h"
 
 static inline struct ms_sim *new_sim(uint64_t seed)
@@ -22,20 +24,6 @@ static inline struct ms_sim *new_sim(uint64_t seed)
 	if (ms_sim_new(&cfg, &sim))
 		abort();
 	return sim;
-}
-
-/* Valgrind makes large loops slow: tests scale them down under it. */
-static inline bool under_valgrind(void)
-{
-	const char *v = getenv("MEMSIM_UNDER_VALGRIND");
-
-	return v && *v && *v != '0';
-}
-
-/* AddressSanitizer changes frame sizes and maps memory of its own. */
-static inline bool under_asan(void)
-{
-	return MS_SANITIZE_ADDRESS;
 }
 
 /* Whether a frame of the fault's backtrace (the first few) names fn. */

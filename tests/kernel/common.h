@@ -21,6 +21,8 @@
 
 #include <memsim/memsim.h>
 
+#include "tests/testutil.h"
+
 /* Stack painting off: see tests/alloc/common.h (Valgrind and recycled
  * stacks). time_slice 0: equal priorities run in FIFO order. */
 static inline struct ms_sim *ksim_new(uint32_t max_idx, size_t heap_size)
@@ -128,13 +130,6 @@ static inline void assert_oops(struct ms_sim *sim, ms_tid tid, int err)
 	assert_int_equal(f->kind, MS_FAULT_OOPS);
 	assert_int_equal(f->reason, MS_ERR_KERNEL_OOPS);
 	assert_int_equal(f->error, err);
-}
-
-static inline bool under_valgrind(void)
-{
-	const char *v = getenv("MEMSIM_UNDER_VALGRIND");
-
-	return v && *v && *v != '0';
 }
 
 #endif
