@@ -38,7 +38,7 @@ static const char *const sim_keys[] = {
 	"context", "event_log", "domain_policy", "xpfo", "allow_wx", NULL
 };
 static const char *const kernel_keys[] = {
-	"heap_size", "arena_size", "pools", NULL
+	"heap_size", "heap_quick_depth", "arena_size", "pools", NULL
 };
 static const char *const quota_keys_base[] = { "policy", "policies", NULL };
 static const char *const group_keys[] = {
@@ -225,6 +225,7 @@ static int load_kernel(struct ms__lctx *c, const struct ms__tnode *doc)
 	struct ms_scenario *sc = c->sc;
 	const struct ms__tnode *t, *p;
 	uint64_t u;
+	int64_t v;
 	int ret;
 
 	ret = section(c, doc, "kernel", kernel_keys, &t);
@@ -234,6 +235,11 @@ static int load_kernel(struct ms__lctx *c, const struct ms__tnode *doc)
 	ret = ms__get_size(c, t, "heap_size", MS_HEAP_MIN_SIZE,
 			   MS_HEAP_MAX_SIZE - 1, &u, NULL);
 	sc->cfg.heap_size = (size_t)u;
+	v = sc->cfg.heap_quick_depth;
+	if (!ret)
+		ret = ms__get_int(c, t, "heap_quick_depth", 0,
+				  MS_HEAP_QUICK_DEPTH_MAX, &v, NULL);
+	sc->cfg.heap_quick_depth = (uint32_t)v;
 	u = sc->cfg.arena_size;
 	if (!ret)
 		ret = ms__get_size(c, t, "arena_size", 4096, (uint64_t)1 << 32,

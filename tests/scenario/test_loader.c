@@ -287,6 +287,63 @@ static void test_toml_duplicate_key(void **state)
 		"integer 'seed'", "the file is not valid TOML (https://toml.io)");
 }
 
+/* Five 64-byte blocks taken and freed by one thread: the system heap
+ * caches min(depth, 5) of them. */
+#define QUICK_ACTOR "[[actor]]\nname = \"a\"\nscript = [\n" \
+	"  { repeat = 5, do = [ { alloc = 64 } ] },\n  { free = \"all\" },\n]\n"
+
+static uint32_t quick_chunks_after_run(const char *kernel)
+{
+	struct ms_scenario *sc;
+	struct ms_scenario_error err;
+	struct ms_scenario_run_opts o;
+	struct ms_scenario_result *res;
+	struct ms_heap_stats st;
+	char text[512];
+
+	snprintf(text, sizeof(text), "%s" QUICK_ACTOR, kernel);
+	assert_int_equal(ms_scenario_load_string(text, FILE_NAME, &sc, &err),
+			 0);
+	assert_int_equal(ms_scenario_check(sc, &err), 0);
+	ms_scenario_run_opts_init(&o);
+	o.keep_sim = true;
+	assert_int_equal(ms_scenario_run(sc, &o, &res, &err), 0);
+	assert_true(ms_scenario_result_ok(res));
+	assert_int_equal(ms_heap_stats(ms_heap_system(
+		ms_scenario_result_sim(res)), &st), 0);
+	assert_int_equal(st.allocated_bytes, 0);
+	ms_scenario_result_free(res);
+	ms_scenario_free(sc);
+	return st.quick_chunks;
+}
+
+static void test_heap_quick_depth(void **state)
+{
+	assert_int_equal(quick_chunks_after_run(""), 5);	/* default 8 */
+	assert_int_equal(quick_chunks_after_run("[kernel]\n"
+						"heap_quick_depth = 0\n"), 0);
+	assert_int_equal(quick_chunks_after_run("[kernel]\n"
+						"heap_quick_depth = 3\n"), 3);
+	assert_int_equal(quick_chunks_after_run("[kernel]\nheap_size = 4096\n"
+						"heap_quick_depth = 255\n"), 5);
+}
+
+static void test_heap_quick_depth_refused(void **state)
+{
+	refused("[kernel]\nheap_quick_depth = 256\n" GOOD_ACTOR, -EINVAL, 2,
+		20, "'heap_quick_depth' is out of range (got 256)",
+		"allowed: 0 to 255");
+	refused("[kernel]\nheap_quick_depth = -1\n" GOOD_ACTOR, -EINVAL, 2,
+		20, "'heap_quick_depth' must not be negative (got -1)",
+		"allowed: 0 to 255");
+	refused("[kernel]\nheap_quick_depth = \"8\"\n" GOOD_ACTOR, -EINVAL, 2,
+		20, "'heap_quick_depth' must be an integer, not a string",
+		NULL);
+	refused("[kernel]\nheap_quik_depth = 8\n" GOOD_ACTOR, -EINVAL, 2, 1,
+		"unknown key 'heap_quik_depth' in [kernel]",
+		"did you mean 'heap_quick_depth'?");
+}
+
 static void test_unknown_sealed_pool(void **state)
 {
 	refused("[sealed.config]\n[[actor]]\nname = \"a\"\n"
@@ -599,6 +656,8 @@ int main(void)
 		cmocka_unit_test(test_mpu_regions),
 		cmocka_unit_test(test_toml_syntax_error),
 		cmocka_unit_test(test_toml_duplicate_key),
+		cmocka_unit_test(test_heap_quick_depth),
+		cmocka_unit_test(test_heap_quick_depth_refused),
 		cmocka_unit_test(test_unknown_sealed_pool),
 		cmocka_unit_test(test_write_to_unnamed_data),
 		cmocka_unit_test(test_unknown_partition_in_touch),
