@@ -7,12 +7,12 @@
 #include "core/event.h"
 
 #define HASH_SEED 0xcbf29ce484222325ULL
-#define HASH_MUL 0x9e3779b97f4a7c15ULL
 
 void ms__evlog_init(struct ms__evlog *log, size_t capacity)
 {
 	log->events = g_array_new(FALSE, FALSE, sizeof(struct ms_event));
 	log->capacity = capacity;
+	log->kept = 0;
 	log->total = 0;
 	log->hash = HASH_SEED;
 }
@@ -24,25 +24,15 @@ void ms__evlog_fini(struct ms__evlog *log)
 	log->events = NULL;
 }
 
-/* One 64-bit word into the hash: xor, multiply by the golden-ratio
- * constant, fold the high half down. Defined on values, not bytes, so it is
- * the same on any host byte order. */
-static inline uint64_t mix(uint64_t h, uint64_t v)
+void ms__evlog_keep(struct ms__evlog *log, const struct ms_event *ev)
 {
-	h = (h ^ v) * HASH_MUL;
-	return h ^ (h >> 32);
+	if (log->kept < log->capacity) {
+		g_array_append_vals(log->events, ev, 1);
+		log->kept = log->events->len;
+	}
 }
 
-void ms__evlog_add(struct ms__evlog *log, const struct ms_event *ev)
+uint64_t ms__evlog_hash(const struct ms__evlog *log)
 {
-	uint64_t h = log->hash;
-
-	h = mix(h, ev->tick);
-	h = mix(h, ((uint64_t)ev->type << 32) | ev->tid);
-	h = mix(h, ev->a);
-	h = mix(h, ev->b);
-	log->hash = h;
-	log->total++;
-	if (log->events->len < log->capacity)
-		g_array_append_vals(log->events, ev, 1);
+	return log->hash ^ log->hash >> 32;
 }

@@ -30,7 +30,14 @@ struct ms_sim {
 	bool sub_up[MS__SUB__COUNT];
 	ms_event_hook ev_hook;		/* observer of every event, or NULL */
 	void *ev_hook_user;
+	bool ev_slow;			/* keeping events or hooked: more to
+					 * do than hashing (event_keep) */
 };
+
+static void ev_slow_update(struct ms_sim *sim)
+{
+	sim->ev_slow = sim->log.kept < sim->log.capacity || sim->ev_hook;
+}
 
 void ms_config_init(struct ms_config *cfg)
 {
@@ -109,6 +116,7 @@ int ms_sim_new(const struct ms_config *cfg, struct ms_sim **out)
 	seed[1] = (uint32_t)(cfg->seed >> 32);
 	sim->rng = g_rand_new_with_seed_array(seed, 2);
 	ms__evlog_init(&sim->log, cfg->event_log_capacity);
+	ev_slow_update(sim);
 
 	ret = ms__os_new(&sim->os);
 	if (ret)
@@ -184,26 +192,41 @@ struct ms__faults *ms__sim_faults(const struct ms_sim *sim)
 	return sim->faults;
 }
 
-void ms__event(struct ms_sim *sim, enum ms_event_type type, ms_tid tid,
-	       uint64_t a, uint64_t b)
+/* Keeping and observing an event: only while the log has room or a hook
+ * is set; hashing (in ms__event) is all the rest of a run pays. */
+static void __attribute__((noinline))
+event_keep(struct ms_sim *sim, uint64_t now, enum ms_event_type type,
+	   ms_tid tid, uint64_t a, uint64_t b)
 {
 	struct ms_event ev = {
-		.tick = ms_sim_now(sim),
+		.tick = now,
 		.type = type,
 		.tid = tid,
 		.a = a,
 		.b = b,
 	};
 
-	ms__evlog_add(&sim->log, &ev);
+	ms__evlog_keep(&sim->log, &ev);
+	ev_slow_update(sim);
 	if (sim->ev_hook)
 		sim->ev_hook(sim, &ev, sim->ev_hook_user);
+}
+
+void ms__event(struct ms_sim *sim, enum ms_event_type type, ms_tid tid,
+	       uint64_t a, uint64_t b)
+{
+	uint64_t now = ms_sim_now(sim);
+
+	ms__evlog_mix(&sim->log, now, type, tid, a, b);
+	if (sim->ev_slow)
+		event_keep(sim, now, type, tid, a, b);
 }
 
 void ms_sim_set_event_hook(struct ms_sim *sim, ms_event_hook hook, void *user)
 {
 	sim->ev_hook = hook;
 	sim->ev_hook_user = user;
+	ev_slow_update(sim);
 }
 
 uint64_t ms_sim_random(struct ms_sim *sim, uint64_t bound)
@@ -223,7 +246,7 @@ uint64_t ms_sim_random(struct ms_sim *sim, uint64_t bound)
 
 uint64_t ms_sim_event_hash(const struct ms_sim *sim)
 {
-	return sim->log.hash;
+	return ms__evlog_hash(&sim->log);
 }
 
 uint64_t ms_sim_event_total(const struct ms_sim *sim)
