@@ -125,6 +125,14 @@ struct ms_heap_stats {
 	uint64_t failures;		/* allocations refused: no room */
 	uint64_t double_frees;		/* refused frees of a freed chunk */
 	uint64_t corruptions;		/* refused frees: damaged headers */
+	/* Quick lists (ms_heap_set_quick_depth): freed small chunks kept
+	 * uncoalesced for reuse by a request of the same size. The figures
+	 * above show the heap as if they were given back (as they are before
+	 * any request fails): a quick-listed chunk is free space, merged with
+	 * its free neighbours, in free_chunks, largest_free_bytes and
+	 * fragmentation_pct. */
+	uint32_t quick_chunks;		/* chunks on them now */
+	uint64_t quick_hits;		/* allocations they served */
 	uint32_t waiters;		/* threads blocked for room now */
 };
 
@@ -165,6 +173,26 @@ int ms_heap_alloc_wait(struct ms_sim *sim, size_t size, int64_t timeout,
  *         counted); nothing was freed
  */
 int ms_heap_free(struct ms_sim *sim, void *p);
+
+/* The largest quick depth (ms_config.heap_quick_depth). */
+#define MS_HEAP_QUICK_DEPTH_MAX 255u
+
+/*
+ * Quick lists: a freed chunk of a request up to 256 bytes is kept on a list
+ * of its exact size, uncoalesced, up to depth chunks per size, and the next
+ * request of that size takes it back at once (as glibc's tcache or a slab
+ * allocator's per-CPU free list do). Before a request fails for want of
+ * room every list is given back to the heap, coalescing as a free does, so
+ * they never make a request fail that the coalesced heap could serve; they
+ * do change placement. Depth 0 turns them off: the heap then places,
+ * splits and coalesces exactly as Zephyr's sys_heap. Every heap of a sim
+ * starts with ms_config.heap_quick_depth (default 8). Lowering the depth
+ * gives back what is cached beyond it.
+ * @retval 0, -EINVAL heap NULL or not of this sim, or depth above
+ *         MS_HEAP_QUICK_DEPTH_MAX; -EPERM called from a user thread
+ */
+int ms_heap_set_quick_depth(struct ms_sim *sim, struct ms_heap *heap,
+			    uint32_t depth);
 
 /*
  * Raw allocation from a given heap, uncharged (sys_heap_alloc / k_heap_alloc

@@ -53,6 +53,10 @@ struct ms_config {
 	enum ms_ctx_backend ctx_backend;
 	/* kernel heap and memory subsystems */
 	size_t heap_size;		/* the system (kernel) heap, bytes */
+	/* freed small chunks each heap keeps per size for reuse, uncoalesced
+	 * (0: none, the heap places exactly as Zephyr's sys_heap; see
+	 * ms_heap_set_quick_depth() in <memsim/heap.h>) */
+	uint32_t heap_quick_depth;
 	enum ms_arch arch;
 	uint32_t mpu_regions;		/* 8 or 16 on ARMv7-M/ARMv8-M */
 	uint32_t mmu_max_partitions;	/* partition limit under MS_ARCH_MMU */

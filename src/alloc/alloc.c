@@ -77,6 +77,7 @@ static int heap_new(struct ms__alloc *a, const char *name, size_t size,
 		free(h);
 		return ret;
 	}
+	ms__heap_set_quick_depth(h, ms_sim_config(a->sim)->heap_quick_depth);
 	ms__waitq_init(&h->waiters);
 	g_ptr_array_add(a->heaps, h);
 	*out = h;
@@ -148,6 +149,18 @@ int ms_heap_destroy(struct ms_sim *sim, struct ms_heap *heap)
 	    !ms__waitq_empty(&heap->waiters))
 		return -EBUSY;
 	heap_free(ms__alloc_state(sim), heap);
+	return 0;
+}
+
+int ms_heap_set_quick_depth(struct ms_sim *sim, struct ms_heap *heap,
+			    uint32_t depth)
+{
+	if (!heap || ms_heap_get(sim, heap->id) != heap ||
+	    depth > MS_HEAP_QUICK_DEPTH_MAX)
+		return -EINVAL;
+	if (caller_is_user(sim))
+		return -EPERM;
+	ms__heap_set_quick_depth(heap, depth);
 	return 0;
 }
 

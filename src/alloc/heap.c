@@ -132,6 +132,10 @@ int ms__heap_init(struct ms_heap *h, void *mem, size_t size)
 	h->free_chunks = 0;
 	h->allocs = h->frees = h->failures = 0;
 	h->double_frees = h->corruptions = 0;
+	h->quick_depth = 0;
+	h->quick_chunks = 0;
+	memset(h->quick_len, 0, sizeof(h->quick_len));
+	h->quick_hits = h->quick_flushes = 0;
 
 	memset(ms__heap_hdr(h, 0), 0, MS__HEAP_HDR_BYTES);
 	set_size(h, 0, h->end, false);
@@ -172,18 +176,116 @@ static uint32_t find_chunk(struct ms_heap *h, uint32_t sz)
 	return UINT32_MAX;
 }
 
-void *ms__heap_alloc(struct ms_heap *h, size_t size, uint32_t tag,
-		     uint8_t kind)
+/*
+ * Take the head of quick list q into *c. The link lives in freed memory,
+ * where a write after free could aim it anywhere: it is followed only from
+ * a chunk that still carries the quick magic and the list's size, and
+ * only into the arena. false: the list is damaged (nothing taken).
+ */
+static inline bool quick_pop(struct ms_heap *h, uint32_t q, uint32_t *c)
 {
-	uint32_t sz = ms__heap_units_for(size);
+	uint32_t head = h->quick_head[q];
+	const struct ms__chunk_hdr *hd;
+	uint32_t next;
+
+	if (__builtin_expect(head >= h->end, 0))
+		return false;
+	hd = ms__heap_hdr(h, head);
+	next = links(h, head)[0];
+	if (__builtin_expect(hd->magic != MS__HEAP_MAGIC_QUICK ||
+			     hd->size_used != ((q + MS__HEAP_MIN_UNITS) << 1 | 1u) ||
+			     (h->quick_len[q] > 1 && next >= h->end), 0))
+		return false;
+	h->quick_head[q] = next;
+	h->quick_len[q]--;
+	h->quick_chunks--;
+	*c = head;
+	return true;
+}
+
+static void coalesce(struct ms_heap *h, uint32_t c);
+
+/*
+ * A quick list was found damaged: count a corruption and rebuild from the
+ * arena, not from the links. Every chunk that still carries the quick
+ * magic is given back (coalescing); a cached chunk whose header was
+ * overwritten cannot be told from a live one and stays lost, counted as
+ * used, as a damaged sys_heap free list would leak it. Nothing is handed
+ * out twice or outside the arena.
+ */
+static __attribute__((noinline)) void quick_recover(struct ms_heap *h)
+{
+	uint64_t expect = 0, found = 0;
+	uint32_t c = 0, prev = 0, nexp = h->quick_chunks, nfound = 0;
+
+	h->corruptions++;
+	for (uint32_t q = 0; q < MS__HEAP_QUICK_CLASSES; q++) {
+		expect += (uint64_t)h->quick_len[q] * (q + MS__HEAP_MIN_UNITS);
+		h->quick_len[q] = 0;
+	}
+	h->quick_chunks = 0;
+	while (c < h->end) {
+		const struct ms__chunk_hdr *hd = ms__heap_hdr(h, c);
+		uint32_t sz = hd->size_used >> 1;
+
+		if (sz < MS__HEAP_MIN_UNITS || sz > h->end - c)
+			break;		/* cannot walk further */
+		if ((hd->size_used & 1u) && hd->magic == MS__HEAP_MAGIC_QUICK &&
+		    sz <= MS__HEAP_QUICK_MAX_UNITS) {
+			found += sz;
+			nfound++;
+			coalesce(h, c);
+			/* c may have merged into the free chunk below it */
+			if (c && !cused(h, prev) && prev + csize(h, prev) > c)
+				c = prev;
+		}
+		prev = c;
+		c += csize(h, c);
+	}
+	/* The cached units were counted free; what was not found is not. */
+	h->free_units -= (uint32_t)(expect - found);
+	h->used_units += (uint32_t)(expect - found);
+	h->used_chunks += nexp - nfound;
+}
+
+/* Hand chunk c (have units, used bit set) to its owner: the tail of every
+ * successful allocation. */
+static inline void *take(struct ms_heap *h, uint32_t c, uint32_t have,
+			 uint32_t sz, uint32_t tag, uint8_t kind)
+{
+	struct ms__chunk_hdr *hd = ms__heap_hdr(h, c);
+
+	hd->tag = tag;
+	hd->kind = (uint8_t)((kind & MS__HEAP_KIND_MASK) |
+			     (have - sz) << MS__HEAP_SLACK_SHIFT);
+	hd->magic = MS__HEAP_MAGIC_USED;
+	h->free_units -= have;
+	h->used_units += have;
+	if (h->used_units > h->max_used_units)
+		h->max_used_units = h->used_units;
+	h->used_chunks++;
+	h->allocs++;
+	return (uint8_t *)hd + MS__HEAP_HDR_BYTES;
+}
+
+/* The buckets: find, split, and on a miss give the quick lists back and
+ * look again. */
+static __attribute__((noinline)) void *alloc_slow(struct ms_heap *h, uint32_t sz, uint32_t tag,
+			uint8_t kind)
+{
 	uint32_t c, have;
-	struct ms__chunk_hdr *hd;
 
 	if (!sz || sz > h->free_units)
 		goto fail;
 	c = find_chunk(h, sz);
-	if (c == UINT32_MAX)
-		goto fail;
+	if (c == UINT32_MAX) {
+		if (!h->quick_chunks)
+			goto fail;
+		ms__heap_quick_flush(h);
+		c = find_chunk(h, sz);
+		if (c == UINT32_MAX)
+			goto fail;
+	}
 	have = csize(h, c);
 	if (have - sz >= MS__HEAP_MIN_UNITS) {
 		uint32_t r = c + sz;
@@ -207,23 +309,37 @@ void *ms__heap_alloc(struct ms_heap *h, size_t size, uint32_t tag,
 	} else {
 		list_remove(h, c);
 	}
-	hd = ms__heap_hdr(h, c);
 	set_size(h, c, have, true);
-	hd->tag = tag;
-	hd->heap_id = h->id;
-	hd->kind = (uint8_t)((kind & MS__HEAP_KIND_MASK) |
-			     (have - sz) << MS__HEAP_SLACK_SHIFT);
-	hd->magic = MS__HEAP_MAGIC_USED;
-	h->free_units -= have;
-	h->used_units += have;
-	if (h->used_units > h->max_used_units)
-		h->max_used_units = h->used_units;
-	h->used_chunks++;
-	h->allocs++;
-	return (uint8_t *)hd + MS__HEAP_HDR_BYTES;
+	ms__heap_hdr(h, c)->heap_id = h->id;
+	return take(h, c, have, sz, tag, kind);
 fail:
 	h->failures++;
 	return NULL;
+}
+
+void *ms__heap_alloc_units(struct ms_heap *h, uint32_t sz, uint32_t tag,
+			   uint8_t kind)
+{
+	uint32_t q = sz - MS__HEAP_MIN_UNITS;	/* wraps for sz 0 */
+
+	if (__builtin_expect(q < MS__HEAP_QUICK_CLASSES && h->quick_len[q], 1)) {
+		/* The fast path: the chunk is already cut to size, marked used
+		 * and carries this heap's id; only the owner's fields change. */
+		uint32_t c;
+
+		if (__builtin_expect(quick_pop(h, q, &c), 1)) {
+			h->quick_hits++;
+			return take(h, c, sz, sz, tag, kind);
+		}
+		quick_recover(h);
+	}
+	return alloc_slow(h, sz, tag, kind);
+}
+
+void *ms__heap_alloc(struct ms_heap *h, size_t size, uint32_t tag,
+		     uint8_t kind)
+{
+	return ms__heap_alloc_units(h, ms__heap_units_for(size), tag, kind);
 }
 
 bool ms__heap_contains(const struct ms_heap *h, const void *p)
@@ -234,23 +350,29 @@ bool ms__heap_contains(const struct ms_heap *h, const void *p)
 	       b < h->base + (size_t)h->end * MS__HEAP_UNIT;
 }
 
-enum ms__heap_check ms__heap_check(struct ms_heap *h, const void *p)
+/* The checks of a free, on the chunk at p; *chunk is its unit offset. */
+static inline enum ms__heap_check check(const struct ms_heap *h, const void *p,
+					uint32_t *chunk)
 {
-	size_t off;
-	uint32_t c, sz, left;
+	size_t off = (size_t)((const uint8_t *)p - h->base);
 	const struct ms__chunk_hdr *hd;
+	uint32_t c, sz, left;
 
-	if (!ms__heap_contains(h, p))
-		return MS__HEAP_NOT_CHUNK;
-	off = (size_t)((const uint8_t *)p - h->base);
-	if (off % MS__HEAP_UNIT)
+	/* One unsigned compare covers both ends of the arena. */
+	if (off - MS__HEAP_HDR_BYTES >=
+	    (size_t)h->end * MS__HEAP_UNIT - MS__HEAP_HDR_BYTES ||
+	    off % MS__HEAP_UNIT)
 		return MS__HEAP_NOT_CHUNK;
 	c = (uint32_t)(off / MS__HEAP_UNIT) - MS__HEAP_HDR_UNITS;
 	hd = ms__heap_hdr(h, c);
-	if (hd->magic == MS__HEAP_MAGIC_FREE && !(hd->size_used & 1u))
-		return MS__HEAP_DOUBLE_FREE;
-	if (hd->magic != MS__HEAP_MAGIC_USED || !(hd->size_used & 1u))
+	if (__builtin_expect(hd->magic != MS__HEAP_MAGIC_USED ||
+			     !(hd->size_used & 1u), 0)) {
+		if (hd->magic == MS__HEAP_MAGIC_FREE && !(hd->size_used & 1u))
+			return MS__HEAP_DOUBLE_FREE;
+		if (hd->magic == MS__HEAP_MAGIC_QUICK && (hd->size_used & 1u))
+			return MS__HEAP_DOUBLE_FREE;
 		return MS__HEAP_NOT_CHUNK;
+	}
 	/* From here on it looks like a live header: any disagreement with
 	 * the neighbours means someone wrote over a header. */
 	sz = hd->size_used >> 1;
@@ -263,29 +385,24 @@ enum ms__heap_check ms__heap_check(struct ms_heap *h, const void *p)
 		return MS__HEAP_CORRUPT;
 	if (left && csize(h, c - left) != left)
 		return MS__HEAP_CORRUPT;
+	*chunk = c;
 	return MS__HEAP_OK;
 }
 
-enum ms__heap_check ms__heap_release(struct ms_heap *h, void *p)
+enum ms__heap_check ms__heap_check(struct ms_heap *h, const void *p)
 {
-	enum ms__heap_check chk = ms__heap_check(h, p);
-	struct ms__chunk_hdr *hd;
-	uint32_t c, sz, r;
+	uint32_t c;
 
-	if (chk != MS__HEAP_OK) {
-		if (chk == MS__HEAP_DOUBLE_FREE)
-			h->double_frees++;
-		else if (chk == MS__HEAP_CORRUPT)
-			h->corruptions++;
-		return chk;
-	}
-	hd = ms__heap_hdr_of(p);
-	c = (uint32_t)(((uint8_t *)hd - h->base) / MS__HEAP_UNIT);
-	sz = hd->size_used >> 1;
-	h->free_units += sz;
-	h->used_units -= sz;
-	h->used_chunks--;
-	h->frees++;
+	return check(h, p, &c);
+}
+
+/* Make chunk c (used until now, counters already moved) free: merge it
+ * with free neighbours and put the result in its bucket. */
+static __attribute__((noinline)) void coalesce(struct ms_heap *h, uint32_t c)
+{
+	struct ms__chunk_hdr *hd = ms__heap_hdr(h, c);
+	uint32_t sz = hd->size_used >> 1, r;
+
 	set_size(h, c, sz, false);
 	hd->magic = MS__HEAP_MAGIC_FREE;
 
@@ -303,7 +420,7 @@ enum ms__heap_check ms__heap_release(struct ms_heap *h, void *p)
 		    (c == 0 || cused(h, c - hd->left_size))) {
 			/* Only r merges, and c+r stays in r's bucket. */
 			list_replace(h, r, c, b);
-			return MS__HEAP_OK;
+			return;
 		}
 		list_remove_sized(h, r, b);
 	}
@@ -319,15 +436,112 @@ enum ms__heap_check ms__heap_release(struct ms_heap *h, void *p)
 		c = l;
 	}
 	list_add(h, c);
+}
+
+enum ms__heap_check ms__heap_release(struct ms_heap *h, void *p)
+{
+	struct ms__chunk_hdr *hd;
+	enum ms__heap_check chk;
+	uint32_t c = 0, q;
+
+	chk = check(h, p, &c);
+	if (__builtin_expect(chk != MS__HEAP_OK, 0)) {
+		if (chk == MS__HEAP_DOUBLE_FREE)
+			h->double_frees++;
+		else if (chk == MS__HEAP_CORRUPT)
+			h->corruptions++;
+		return chk;
+	}
+	hd = ms__heap_hdr(h, c);
+	q = (hd->size_used >> 1) - MS__HEAP_MIN_UNITS;
+	h->free_units += q + MS__HEAP_MIN_UNITS;
+	h->used_units -= q + MS__HEAP_MIN_UNITS;
+	h->used_chunks--;
+	h->frees++;
+	if (q < MS__HEAP_QUICK_CLASSES && h->quick_len[q] < h->quick_depth) {
+		/* Stays cut and marked used: nothing merges with it. */
+		hd->tag = 0;
+		hd->kind = 0;
+		hd->magic = MS__HEAP_MAGIC_QUICK;
+		links(h, c)[0] = h->quick_head[q];
+		h->quick_head[q] = c;
+		h->quick_len[q]++;
+		h->quick_chunks++;
+		return MS__HEAP_OK;
+	}
+	coalesce(h, c);
 	return MS__HEAP_OK;
+}
+
+/* Give back what list q holds beyond keep chunks, most recent first. */
+static void quick_trim(struct ms_heap *h, uint32_t q, uint32_t keep)
+{
+	uint32_t c;
+
+	while (h->quick_len[q] > keep) {
+		if (!quick_pop(h, q, &c)) {
+			quick_recover(h);	/* empties every list */
+			return;
+		}
+		coalesce(h, c);
+	}
+}
+
+void ms__heap_quick_flush(struct ms_heap *h)
+{
+	if (!h->quick_chunks)
+		return;
+	for (uint32_t q = 0; q < MS__HEAP_QUICK_CLASSES; q++)
+		quick_trim(h, q, 0);
+	h->quick_flushes++;
+}
+
+void ms__heap_set_quick_depth(struct ms_heap *h, uint32_t depth)
+{
+	if (depth > MS_HEAP_QUICK_DEPTH_MAX)
+		depth = MS_HEAP_QUICK_DEPTH_MAX;
+	if (depth < h->quick_depth)
+		for (uint32_t q = 0; q < MS__HEAP_QUICK_CLASSES; q++)
+			quick_trim(h, q, depth);
+	h->quick_depth = depth;
+}
+
+/*
+ * The free space as it would be with the quick lists given back: runs of
+ * free and quick-listed chunks count as one chunk each. Walks the arena,
+ * so only when something is cached.
+ */
+static uint32_t coalesced_view(const struct ms_heap *h, uint32_t *nfree)
+{
+	uint32_t c = 0, run = 0, largest = 0, n = 0;
+
+	while (c < h->end) {
+		const struct ms__chunk_hdr *hd = ms__heap_hdr(h, c);
+		uint32_t sz = hd->size_used >> 1;
+
+		if (!(hd->size_used & 1u) || hd->magic == MS__HEAP_MAGIC_QUICK) {
+			if (!run)
+				n++;
+			run += sz;
+			if (run > largest)
+				largest = run;
+		} else {
+			run = 0;
+		}
+		c += sz;
+	}
+	*nfree = n;
+	return largest;
 }
 
 void ms__heap_get_stats(const struct ms_heap *h, struct ms_heap_stats *out)
 {
-	uint32_t largest = 0;
+	uint32_t largest = 0, nfree = h->free_chunks;
 
 	memset(out, 0, sizeof(*out));
-	if (h->bucket_bits) {
+	if (h->quick_chunks) {
+		largest = coalesced_view(h, &nfree);
+	} else if (h->bucket_bits) {
 		/* The largest free chunk is in the highest non-empty bucket. */
 		int b = 31 - __builtin_clz(h->bucket_bits);
 		uint32_t first = h->buckets[b], c = first;
@@ -349,18 +563,21 @@ void ms__heap_get_stats(const struct ms_heap *h, struct ms_heap_stats *out)
 	out->fragmentation_pct = h->free_units ?
 		(unsigned)(100 - (uint64_t)largest * 100 / h->free_units) : 0;
 	out->used_chunks = h->used_chunks;
-	out->free_chunks = h->free_chunks;
+	out->free_chunks = nfree;
 	out->allocs = h->allocs;
 	out->frees = h->frees;
 	out->failures = h->failures;
 	out->double_frees = h->double_frees;
 	out->corruptions = h->corruptions;
+	out->quick_chunks = h->quick_chunks;
+	out->quick_hits = h->quick_hits;
 }
 
 unsigned ms__heap_verify(const struct ms_heap *h)
 {
 	unsigned bad = 0;
 	uint32_t c = 0, prev = 0, nfree = 0, fu = 0, uu = 0, listed = 0;
+	uint32_t nquick = 0, qlisted = 0;
 	bool prev_free = false;
 
 	while (c < h->end) {
@@ -373,7 +590,12 @@ unsigned ms__heap_verify(const struct ms_heap *h)
 			bad++;
 		if (!used && prev_free)
 			bad++;
-		if (used) {
+		if (used && ms__heap_hdr(h, c)->magic == MS__HEAP_MAGIC_QUICK) {
+			fu += sz;	/* cached: free for the counters */
+			nquick++;
+			if (sz > MS__HEAP_QUICK_MAX_UNITS)
+				bad++;
+		} else if (used) {
 			uu += sz;
 		} else {
 			fu += sz;
@@ -388,7 +610,7 @@ unsigned ms__heap_verify(const struct ms_heap *h)
 	if (c != h->end || ms__heap_hdr(h, h->end)->left_size != c - prev)
 		bad++;
 	if (fu != h->free_units || uu != h->used_units ||
-	    nfree != h->free_chunks)
+	    nfree != h->free_chunks || nquick != h->quick_chunks)
 		bad++;
 	for (int b = 0; b < MS__HEAP_NBUCKETS; b++) {
 		uint32_t first, x;
@@ -404,6 +626,22 @@ unsigned ms__heap_verify(const struct ms_heap *h)
 		} while (x != first && listed <= nfree);
 	}
 	if (listed != nfree)
+		bad++;
+	for (uint32_t q = 0; q < MS__HEAP_QUICK_CLASSES; q++) {
+		uint32_t x = h->quick_head[q];
+
+		if (h->quick_len[q] > h->quick_depth)
+			bad++;
+		for (uint32_t i = 0; i < h->quick_len[q]; i++) {
+			if (x >= h->end || qlisted++ > nquick)
+				return bad + 1;	/* a broken link */
+			if (!cused(h, x) || csize(h, x) != q + MS__HEAP_MIN_UNITS ||
+			    ms__heap_hdr(h, x)->magic != MS__HEAP_MAGIC_QUICK)
+				bad++;
+			x = links(h, x)[0];
+		}
+	}
+	if (qlisted != nquick)
 		bad++;
 	return bad;
 }

@@ -54,12 +54,30 @@
  * split if the rest can stand as a chunk of its own; a freed chunk merges
  * with a free left and a free right neighbour at once.
  *
+ * Quick lists
+ * -----------
+ * With a quick depth d > 0 (ms_heap_set_quick_depth; the sims's heaps take
+ * ms_config.heap_quick_depth), a freed chunk of at most 34 units does not
+ * coalesce: it goes on the quick list of its exact size, up to d chunks
+ * per size, still marked used for its neighbours (so nothing merges into
+ * it) but with MAGIC_QUICK, and counted as free. An allocation of exactly
+ * that size takes the most recently cached chunk first; that is the whole
+ * fast path, a pop and a push, as in glibc's tcache or a slab allocator's
+ * per-CPU free list. When no free chunk fits a request, every quick list
+ * is first given back to the buckets (each chunk coalescing as a free
+ * does), and only then does the request fail: a quick list never makes a
+ * request fail that the coalesced heap could serve. With d = 0 the heap
+ * behaves exactly as sys_heap (placement and fragmentation included).
+ *
  * Invariants: no two free chunks are adjacent; every chunk's left_size
  * equals the size of the chunk below it; free_units + used_units equals the
- * capacity; a chunk is in exactly one bucket iff it is free.
+ * capacity (free_units counts quick-listed chunks too); a chunk is in
+ * exactly one bucket iff it is free, and on exactly one quick list iff it
+ * carries MAGIC_QUICK.
  *
  * Detection: a free checks that the header carries MAGIC_USED and the used
- * bit (otherwise it is a double free or not a chunk at all) and that both
+ * bit (otherwise it is a double free, of a coalesced or of a quick-listed
+ * chunk, or not a chunk at all) and that both
  * neighbours agree with it on the sizes (otherwise something overwrote a
  * header: a corrupted neighbour). Either is refused and counted; the heap
  * is left as it was, and the host does not crash.
@@ -86,6 +104,12 @@
 
 #define MS__HEAP_MAGIC_USED 0xa5
 #define MS__HEAP_MAGIC_FREE 0x5a
+#define MS__HEAP_MAGIC_QUICK 0x3c
+
+/* Quick lists cache freed chunks of 3..34 units (requests up to 256
+ * bytes), one list per exact chunk size. */
+#define MS__HEAP_QUICK_MAX_UNITS 34u
+#define MS__HEAP_QUICK_CLASSES (MS__HEAP_QUICK_MAX_UNITS - MS__HEAP_MIN_UNITS + 1)
 
 #define MS__HEAP_NAME_MAX 32
 
@@ -118,6 +142,14 @@ struct ms_heap {
 	uint32_t end;		/* unit offset of the end header */
 	uint32_t bucket_bits;	/* bit b: buckets[b] not empty */
 	uint32_t buckets[MS__HEAP_NBUCKETS];	/* head chunk of each list */
+
+	/* quick lists: heads (unit offsets), lengths, the depth limit */
+	uint32_t quick_depth;			/* 0: no quick lists */
+	uint32_t quick_chunks;			/* cached chunks, all lists */
+	uint32_t quick_head[MS__HEAP_QUICK_CLASSES];
+	uint8_t quick_len[MS__HEAP_QUICK_CLASSES];
+	uint64_t quick_hits;			/* allocations served from them */
+	uint64_t quick_flushes;			/* times they were emptied */
 
 	/* statistics, in units where they are sizes */
 	uint32_t free_units;
@@ -169,6 +201,16 @@ int ms__heap_init(struct ms_heap *h, void *mem, size_t size);
 /* A chunk for size bytes with the given tag/kind, or NULL (counted). */
 void *ms__heap_alloc(struct ms_heap *h, size_t size, uint32_t tag,
 		     uint8_t kind);
+/* The same for a request already in units (ms__heap_units_for; 0 fails). */
+void *ms__heap_alloc_units(struct ms_heap *h, uint32_t units, uint32_t tag,
+			   uint8_t kind);
+
+/* Set the quick depth (0..MS_HEAP_QUICK_DEPTH_MAX; lowering it gives back
+ * what is cached beyond the new depth). */
+void ms__heap_set_quick_depth(struct ms_heap *h, uint32_t depth);
+
+/* Give every quick-listed chunk back to the buckets. */
+void ms__heap_quick_flush(struct ms_heap *h);
 
 /* Check the chunk at p without changing anything. */
 enum ms__heap_check ms__heap_check(struct ms_heap *h, const void *p);

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <memsim/heap.h>
+
 #include "core/core.h"
 #include "core/event.h"
 #include "core/subsys.h"
@@ -54,6 +56,7 @@ void ms_config_init(struct ms_config *cfg)
 	cfg->stack_paint = true;
 	cfg->ctx_backend = MS_CTX_AUTO;
 	cfg->heap_size = 64 * 1024;
+	cfg->heap_quick_depth = 8;
 	cfg->arch = MS_ARCH_MMU;
 	cfg->mpu_regions = 8;
 	cfg->mmu_max_partitions = 16;
@@ -73,6 +76,8 @@ static int config_check(const struct ms_config *c)
 	if (c->guard_pages > MAX_GUARD_PAGES)
 		return -EINVAL;
 	if (c->max_thread_indexes < 1 || c->max_thread_indexes > MAX_THREAD_INDEXES)
+		return -EINVAL;
+	if (c->heap_quick_depth > MS_HEAP_QUICK_DEPTH_MAX)
 		return -EINVAL;
 	if (c->ctx_backend > MS_CTX_UCONTEXT || c->arch > MS_ARCH_ARMV8M)
 		return -EINVAL;

@@ -21,6 +21,16 @@ static struct ms_heap *pool(struct ms_sim *sim, const char *name, size_t size)
 	return h;
 }
 
+/* A heap that places exactly as Zephyr's sys_heap: quick lists off. */
+static struct ms_heap *pool_exact(struct ms_sim *sim, const char *name,
+				  size_t size)
+{
+	struct ms_heap *h = pool(sim, name, size);
+
+	assert_int_equal(ms_heap_set_quick_depth(sim, h, 0), 0);
+	return h;
+}
+
 static void *raw(struct ms_heap *h, size_t size)
 {
 	void *p = NULL;
@@ -74,7 +84,7 @@ static void heap_stats_exact_on_a_fresh_heap(void **state)
 static void heap_split_and_coalesce_both_neighbours(void **state)
 {
 	struct ms_sim *sim = new_sim_heap(4096);
-	struct ms_heap *h = pool(sim, "p", 1024);
+	struct ms_heap *h = pool_exact(sim, "p", 1024);
 	struct ms_heap_stats st;
 	uint8_t *a, *b, *c;
 
@@ -125,7 +135,7 @@ static void heap_split_and_coalesce_both_neighbours(void **state)
 static void heap_bucket_reuse_of_a_freed_chunk(void **state)
 {
 	struct ms_sim *sim = new_sim_heap(4096);
-	struct ms_heap *h = pool(sim, "p", 2048);
+	struct ms_heap *h = pool_exact(sim, "p", 2048);
 	uint8_t *a, *sep, *b, *c;
 
 	a = raw(h, 104);		/* 15 units: bucket 3 */

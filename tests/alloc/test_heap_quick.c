@@ -653,6 +653,61 @@ static void quick_same_workload_as_sys_heap(void **state)
 	ms_sim_free(sim);
 }
 
+/*
+ * A write after free into a cached chunk overwrites its link. The heap
+ * must not follow it out of the arena nor hand out a live chunk: the
+ * damaged list is counted as a corruption and rebuilt from the arena.
+ */
+static void quick_write_after_free_is_contained(void **state)
+{
+	struct ms_sim *sim = new_sim_heap(4096);
+	struct ms_heap *h = pool(sim, "p", 1024);
+	struct ms_heap_stats st;
+	uint8_t *a, *b, *sep, *p;
+
+	/* Out of the arena. */
+	a = raw(h, 24);
+	b = raw(h, 24);
+	sep = raw(h, 24);
+	release(sim, h, a);
+	release(sim, h, b);		/* list: b -> a */
+	*(uint32_t *)b = 0xfffffff0u;	/* the link, in freed memory */
+	p = raw(h, 24);
+	/* a and b were given back and merged; the request is served from
+	 * the buckets: the first fitting chunk is the merged a+b. */
+	assert_ptr_equal(p, a);
+	st = stats(h);
+	assert_int_equal(st.corruptions, 1);
+	assert_int_equal(st.quick_chunks, 0);
+	assert_int_equal(st.allocated_bytes, 80);
+	assert_int_equal(st.free_bytes, 1008 - 80);
+	release(sim, h, p);
+	release(sim, h, sep);
+
+	/* Into the arena, at a live chunk. */
+	a = raw(h, 24);
+	b = raw(h, 24);
+	sep = raw(h, 24);
+	release(sim, h, a);
+	release(sim, h, b);
+	*(uint32_t *)b = (uint32_t)((sep - h->base) / MS__HEAP_UNIT) -
+			 MS__HEAP_HDR_UNITS;
+	/* b's own header is sound: it is handed out, and the list's head
+	 * becomes the forged link; the invariant walk sees the damage. */
+	assert_int_equal(ms_heap_alloc_raw(h, 24, (void **)&p), 0);
+	assert_ptr_equal(p, b);
+	assert_int_equal(ms__heap_verify(h), 1);
+	p = raw(h, 24);				/* the head is sep: refused */
+	assert_ptr_not_equal(p, sep);
+	assert_ptr_equal(p, a);
+	st = stats(h);
+	assert_int_equal(st.corruptions, 2);
+	assert_int_equal(st.quick_chunks, 0);
+	assert_int_equal(st.used_chunks, 3);
+	assert_int_equal(ms__heap_hdr_of(sep)->magic, MS__HEAP_MAGIC_USED);
+	ms_sim_free(sim);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -665,6 +720,7 @@ int main(void)
 		cmocka_unit_test(quick_set_depth),
 		cmocka_unit_test(quick_config_depth),
 		cmocka_unit_test(quick_same_workload_as_sys_heap),
+		cmocka_unit_test(quick_write_after_free_is_contained),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
