@@ -253,65 +253,111 @@ static void fill_charge(struct ms__alloc *a, struct ms__acct *ac,
  * HEAP_FULL (the chosen heap had no room: the caller may wait). */
 #define HEAP_FULL 1
 
-static int try_alloc(struct ms__alloc *a, struct ms__acct *ac, size_t size,
-		     unsigned kind, struct ms_heap **heap, void **out)
+/*
+ * Ask the active policy, and pick the heap. A built-in policy is decided
+ * here with the same inline rule its ops table uses (alloc_priv.h); a
+ * registered one is called through its ops table with a full charge.
+ */
+static inline int decide(struct ms__alloc *a, struct ms__acct *ac,
+			 size_t bytes, unsigned kind, unsigned new_request,
+			 struct ms_heap **heap)
 {
+	const struct ms_quota_ops *ops = a->ops;
 	struct ms_charge c;
-	size_t bytes = ms_heap_footprint(size);
+	int ret;
+
+	*heap = a->sys;
+	if (ops == &ms__quota_count)
+		return ms__decide_count(ac->st.count_held,
+					ms__acct_limit(a, &ac->st), new_request);
+	if (ops == &ms__quota_bytes)
+		return ms__decide_bytes(ac->st.bytes_held,
+					ms__acct_limit(a, &ac->st), bytes);
+	if (ops == &ms__quota_process)
+		return ms__decide_bytes(ac->grp->st.bytes_held,
+					ms__acct_limit(a, &ac->grp->st), bytes);
+	if (ops == &ms__quota_pool) {
+		*heap = ac->pool;
+		return ac->pool ? 0 : -ENOMEM;
+	}
+	if (ops == &ms__quota_unlimited)
+		return 0;
+	fill_charge(a, ac, bytes, kind, &c);
+	ret = ops->charge(a->state, &c);
+	*heap = c.heap;
+	return ret == 0 || ret == -EDQUOT ? ret : -ENOMEM;
+}
+
+/* A grant or a credit, on one set of counters. */
+static inline void held_add(struct ms_quota_stats *st, uint64_t bytes,
+			    unsigned req)
+{
+	st->granted++;
+	st->bytes_held += bytes;
+	st->count_held += req;
+	if (st->bytes_held > st->bytes_peak)
+		st->bytes_peak = st->bytes_held;
+	if (st->count_held > st->count_peak)
+		st->count_peak = st->count_held;
+}
+
+static inline void held_sub(struct ms_quota_stats *st, uint64_t bytes,
+			    unsigned req)
+{
+	st->freed++;
+	st->bytes_held -= bytes;
+	st->count_held -= req;
+}
+
+/*
+ * One attempt at a charged allocation: group, policy, heap, counters,
+ * event. Inlined into its two callers: it is the hot path.
+ */
+static inline __attribute__((always_inline)) int
+try_alloc(struct ms__alloc *a, struct ms__acct *ac, size_t size,
+	  unsigned kind, struct ms_heap **heap, void **out)
+{
+	uint32_t units = ms__heap_units_for(size);
+	uint64_t bytes = (uint64_t)units * MS__HEAP_UNIT;
+	struct ms__gacct *g;
 	struct ms_alloc_kind_stats *k;
+	struct ms_heap *h;
+	unsigned req;
 	void *p;
 	int ret;
 
 	if (G_UNLIKELY(kind >= MS_ALLOC__COUNT))
 		kind = MS_ALLOC_OTHER;
-	acct_group(a, ac);
-	fill_charge(a, ac, bytes, kind, &c);
-	ret = a->ops->charge(a->state, &c);
-	*heap = c.heap;
-	if (ret)
-		return ret == -EDQUOT ? -EDQUOT : -ENOMEM;
-	if (!c.heap)
+	req = ms__alloc_starts_request(kind);
+	g = acct_group(a, ac);
+	ret = decide(a, ac, bytes, kind, req, heap);
+	h = *heap;
+	if (G_UNLIKELY(ret))
+		return ret;
+	if (G_UNLIKELY(!h))
 		return -ENOMEM;
-	p = ms__heap_alloc(c.heap, size, ac->tid, (uint8_t)kind);
-	if (!p)
+	p = ms__heap_alloc_units(h, units, ac->tid, (uint8_t)kind);
+	if (G_UNLIKELY(!p))
 		return HEAP_FULL;
 
 	ac->refs++;
-	c.heap->charged++;
+	h->charged++;
 	a->outstanding++;
-	ac->st.granted++;
-	ac->st.bytes_held += bytes;
-	ac->st.count_held += c.new_request;
-	if (ac->st.bytes_held > ac->st.bytes_peak)
-		ac->st.bytes_peak = ac->st.bytes_held;
-	if (ac->st.count_held > ac->st.count_peak)
-		ac->st.count_peak = ac->st.count_held;
-	ac->grp->st.granted++;
-	ac->grp->st.bytes_held += bytes;
-	ac->grp->st.count_held += c.new_request;
-	if (ac->grp->st.bytes_held > ac->grp->st.bytes_peak)
-		ac->grp->st.bytes_peak = ac->grp->st.bytes_held;
-	if (ac->grp->st.count_held > ac->grp->st.count_peak)
-		ac->grp->st.count_peak = ac->grp->st.count_held;
-	a->total.granted++;
-	a->total.bytes_held += bytes;
-	a->total.count_held += c.new_request;
-	if (a->total.bytes_held > a->total.bytes_peak)
-		a->total.bytes_peak = a->total.bytes_held;
-	if (a->total.count_held > a->total.count_peak)
-		a->total.count_peak = a->total.count_held;
+	held_add(&ac->st, bytes, req);
+	held_add(&g->st, bytes, req);
+	held_add(&a->total, bytes, req);
 	k = &a->kinds[kind];
 	k->granted++;
 	k->count_held++;
 	k->bytes_held += bytes;
 	if (k->bytes_held > k->bytes_peak)
 		k->bytes_peak = k->bytes_held;
-	ms__event(a->sim, MS_EV_ALLOC, ac->tid, bytes, c.heap->id);
+	ms__event(a->sim, MS_EV_ALLOC, ac->tid, bytes, h->id);
 	*out = p;
 	return 0;
 }
 
-static void count_request(struct ms__alloc *a, struct ms__acct *ac)
+static inline void count_request(struct ms__alloc *a, struct ms__acct *ac)
 {
 	ac->st.requested++;
 	ac->grp->st.requested++;
@@ -370,7 +416,7 @@ int ms__kalloc(struct ms_sim *sim, struct ms_thread *requester, size_t size,
 	int ret;
 
 	ms__clock_advance(sim, MS__COST_ALLOC + MS__COST_QUOTA);
-	if (!requester)
+	if (G_UNLIKELY(!requester))
 		return kernel_alloc(a, size, kind, out);
 	ac = ms__thread_sub(requester, MS__SUB_ALLOC);
 	count_request(a, ac);
@@ -427,43 +473,52 @@ int ms__kalloc_wait(struct ms_sim *sim, struct ms_thread *requester,
 	return -EAGAIN;
 }
 
+/* A charge whose requester has no record: cannot happen unless a header
+ * was damaged in a way the checks let through. */
+static void __attribute__((noinline)) credit_lost(struct ms_heap *h, ms_tid tid)
+{
+	ms__log_warn("heap %u: charge of tid %u has no record", h->id, tid);
+}
+
+/* A registered policy that keeps its own books hears of the credit. */
+static void __attribute__((noinline))
+uncharge(struct ms__alloc *a, struct ms__acct *ac, size_t bytes,
+	 unsigned kind, struct ms_heap *h)
+{
+	struct ms_charge c;
+
+	fill_charge(a, ac, bytes, kind, &c);
+	c.heap = h;
+	a->ops->uncharge(a->state, &c);
+}
+
 /* Credit a charge back to its requester and the requester's group. */
-static void credit(struct ms__alloc *a, ms_tid tid, size_t bytes,
-		   unsigned kind, struct ms_heap *h)
+static inline void credit(struct ms__alloc *a, ms_tid tid, size_t bytes,
+			  unsigned kind, struct ms_heap *h)
 {
 	struct ms__acct *ac = tid < a->accts->len ?
 		g_ptr_array_index(a->accts, tid) : NULL;
+	struct ms_alloc_kind_stats *k;
+	unsigned req;
 
 	if (G_UNLIKELY(!ac)) {
-		ms__log_warn("heap %u: charge of tid %u has no record",
-			     h->id, tid);
+		credit_lost(h, tid);
 		return;
 	}
-	unsigned req = ms__alloc_starts_request(kind);
-
-	ac->st.freed++;
-	ac->st.bytes_held -= bytes;
-	ac->st.count_held -= req;
-	ac->grp->st.freed++;
-	ac->grp->st.bytes_held -= bytes;
-	ac->grp->st.count_held -= req;
-	a->total.freed++;
-	a->total.bytes_held -= bytes;
-	a->total.count_held -= req;
+	req = ms__alloc_starts_request(kind);
+	held_sub(&ac->st, bytes, req);
+	held_sub(&ac->grp->st, bytes, req);
+	held_sub(&a->total, bytes, req);
 	h->charged--;
 	a->outstanding--;
 	if (G_UNLIKELY(kind >= MS_ALLOC__COUNT))
 		kind = MS_ALLOC_OTHER;	/* a damaged kind byte */
-	a->kinds[kind].freed++;
-	a->kinds[kind].count_held--;
-	a->kinds[kind].bytes_held -= bytes;
-	if (a->ops->uncharge) {
-		struct ms_charge c;
-
-		fill_charge(a, ac, bytes, kind, &c);
-		c.heap = h;
-		a->ops->uncharge(a->state, &c);
-	}
+	k = &a->kinds[kind];
+	k->freed++;
+	k->count_held--;
+	k->bytes_held -= bytes;
+	if (G_UNLIKELY(a->ops->uncharge != NULL))
+		uncharge(a, ac, bytes, kind, h);
 	ms__acct_unref(a, ac);
 }
 
@@ -477,7 +532,18 @@ static const char *check_text(enum ms__heap_check chk)
 	}
 }
 
-static int release(struct ms__alloc *a, struct ms_heap *h, void *p)
+static int __attribute__((noinline))
+refused(struct ms_heap *h, void *p, enum ms__heap_check chk)
+{
+	ms__log_warn("heap %u (%s): free refused at offset %zu: %s",
+		     h->id, h->name, (size_t)((uint8_t *)p - h->base),
+		     check_text(chk));
+	return chk == MS__HEAP_DOUBLE_FREE ? -EALREADY :
+	       chk == MS__HEAP_CORRUPT ? -EFAULT : -EINVAL;
+}
+
+static inline __attribute__((always_inline)) int
+release(struct ms__alloc *a, struct ms_heap *h, void *p)
 {
 	struct ms_thread *cur = ms__current(a->sim);
 	struct ms__chunk_hdr *hd = ms__heap_hdr_of(p);
@@ -491,18 +557,13 @@ static int release(struct ms__alloc *a, struct ms_heap *h, void *p)
 	kind = ms__heap_block_kind(p);
 	bytes = ms__heap_block_bytes(p);
 	chk = ms__heap_release(h, p);
-	if (G_UNLIKELY(chk != MS__HEAP_OK)) {
-		ms__log_warn("heap %u (%s): free refused at offset %zu: %s",
-			     h->id, h->name,
-			     (size_t)((uint8_t *)p - h->base), check_text(chk));
-		return chk == MS__HEAP_DOUBLE_FREE ? -EALREADY :
-		       chk == MS__HEAP_CORRUPT ? -EFAULT : -EINVAL;
-	}
+	if (G_UNLIKELY(chk != MS__HEAP_OK))
+		return refused(h, p, chk);
 	if (tid != MS_TID_NONE)
 		credit(a, tid, bytes, kind, h);
 	ms__event(a->sim, MS_EV_FREE, cur ? ms__thread_tid(cur) : MS_TID_NONE,
 		  bytes, tid);
-	if (!ms__waitq_empty(&h->waiters))
+	if (G_UNLIKELY(!ms__waitq_empty(&h->waiters)))
 		ms__wake_all(a->sim, &h->waiters, 0);
 	return 0;
 }

@@ -6,6 +6,7 @@
 #ifndef MS_ALLOC_PRIV_H
 #define MS_ALLOC_PRIV_H
 
+#include <errno.h>
 #include <glib.h>
 
 #include <memsim/heap.h>
@@ -73,6 +74,25 @@ static inline uint64_t ms__acct_limit(const struct ms__alloc *a,
 				      const struct ms_quota_stats *st)
 {
 	return st->limit_explicit ? st->limit : a->default_limit;
+}
+
+/*
+ * The decisions of the built-in policies, shared by their ops tables
+ * (policies.c) and by the allocation path, which calls them directly when
+ * a built-in policy is active (alloc.c): same rule, no indirect call and
+ * no struct ms_charge to fill on the hot path.
+ */
+static inline int ms__decide_count(uint64_t held, uint64_t limit,
+				   unsigned new_request)
+{
+	/* an object's data rides on the request its record already made */
+	return !new_request || held < limit ? 0 : -EDQUOT;
+}
+
+static inline int ms__decide_bytes(uint64_t held, uint64_t limit,
+				   uint64_t bytes)
+{
+	return bytes <= limit && held <= limit - bytes ? 0 : -EDQUOT;
 }
 
 /* policies.c */

@@ -26,10 +26,8 @@ const struct ms_quota_ops ms__quota_unlimited = {
 
 static int count_charge(void *state, struct ms_charge *c)
 {
-	/* an object's data rides on the request its record already made */
-	if (!c->new_request)
-		return 0;
-	return c->thread->count_held < c->thread_limit ? 0 : -EDQUOT;
+	return ms__decide_count(c->thread->count_held, c->thread_limit,
+				c->new_request);
 }
 
 const struct ms_quota_ops ms__quota_count = {
@@ -41,8 +39,8 @@ const struct ms_quota_ops ms__quota_count = {
 
 static int bytes_charge(void *state, struct ms_charge *c)
 {
-	return c->bytes <= c->thread_limit &&
-	       c->thread->bytes_held <= c->thread_limit - c->bytes ? 0 : -EDQUOT;
+	return ms__decide_bytes(c->thread->bytes_held, c->thread_limit,
+				c->bytes);
 }
 
 const struct ms_quota_ops ms__quota_bytes = {
@@ -54,8 +52,7 @@ const struct ms_quota_ops ms__quota_bytes = {
 
 static int process_charge(void *state, struct ms_charge *c)
 {
-	return c->bytes <= c->group_limit &&
-	       c->grp->bytes_held <= c->group_limit - c->bytes ? 0 : -EDQUOT;
+	return ms__decide_bytes(c->grp->bytes_held, c->group_limit, c->bytes);
 }
 
 const struct ms_quota_ops ms__quota_process = {
