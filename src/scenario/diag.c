@@ -136,15 +136,19 @@ const char *ms__nearest(const char *s, const char *const *words, size_t n)
 	if (best_d <= limit)
 		return best;
 	/* A word that contains the other (heap in heap_size, sim in
-	 * simulation) is close too; the longest such wins. */
+	 * simulation) is close too; the one nearest in length wins (heap:
+	 * heap_size rather than heap_quick_depth). */
 	best = NULL;
+	best_d = SIZE_MAX;
 	for (size_t i = 0; i < n; i++) {
 		size_t wl = strlen(words[i]);
+		size_t d = wl > len ? wl - len : len - wl;
 
-		if ((len >= 3 && strstr(words[i], s)) ||
-		    (wl >= 3 && strstr(s, words[i])))
-			if (!best || wl > strlen(best))
-				best = words[i];
+		if (((len >= 3 && strstr(words[i], s)) ||
+		     (wl >= 3 && strstr(s, words[i]))) && d < best_d) {
+			best = words[i];
+			best_d = d;
+		}
 	}
 	return best;
 }
