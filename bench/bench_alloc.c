@@ -5,10 +5,12 @@
  *
  *   glibc:   malloc + free, sizes cycling 16..256 bytes (the baseline);
  *   heap:    the raw allocator (ms__heap_alloc + ms__heap_release), same
- *            sizes, from the host;
+ *            sizes, from the host; with the default quick lists, and
+ *            without (depth 0: Zephyr sys_heap's split and coalesce);
  *   kalloc:  ms__kalloc + ms__kfree under the "count" policy, requested by
  *            a simulated thread: quota check, accounting of requester and
- *            group, heap, two events, simulated clock;
+ *            group, heap, two events, simulated clock; also with the
+ *            heap's quick lists off;
  *   public:  ms_heap_alloc + ms_heap_free from a simulated supervisor
  *            thread: the above plus a kernel entry and exit each.
  *
@@ -109,7 +111,8 @@ static void public_thread(struct ms_sim *sim, void *arg)
 	b->ns = (now_ns() - t0) / b->n;
 }
 
-static double bench_in_sim(long n, bool public_api, bool keep_events)
+static double bench_in_sim(long n, bool public_api, bool keep_events,
+			   uint32_t quick_depth)
 {
 	struct ms_quota_params qp = { .limit = 10 };
 	struct thread_bench b = { .n = n, .public_api = public_api };
@@ -119,6 +122,7 @@ static double bench_in_sim(long n, bool public_api, bool keep_events)
 	ms_config_init(&cfg);
 	if (!keep_events)
 		cfg.event_log_capacity = 0;	/* hashed, not stored */
+	cfg.heap_quick_depth = quick_depth;
 	if (ms_sim_new(&cfg, &sim) ||
 	    ms_quota_policy_set(sim, "count", &qp) ||
 	    ms_thread_create(sim, NULL, public_api ? public_thread :
@@ -138,44 +142,58 @@ static double bench_in_sim(long n, bool public_api, bool keep_events)
 int main(int argc, char **argv)
 {
 	long n = argc > 1 ? atol(argv[1]) : 2000000;
-	double g[REPS], h[REPS], k[REPS], ke[REPS], pub[REPS];
+	double g[REPS], h[REPS], h0[REPS], k[REPS], k0[REPS], ke[REPS];
+	double pub[REPS];
 	struct ms_config cfg;
 	struct ms_sim *sim;
-	struct ms_heap *heap;
-	double mg, mh, mk, mke, mp;
+	struct ms_heap *heap, *heap0;
+	uint32_t depth;
+	double mg, mh, mh0, mk, mk0, mke, mp;
 
 	if (n <= 0)
 		n = 2000000;
 	ms_config_init(&cfg);
-	if (ms_sim_new(&cfg, &sim) || ms_heap_create(sim, "bench", 64 * 1024,
-						     &heap)) {
+	depth = cfg.heap_quick_depth;
+	if (ms_sim_new(&cfg, &sim) ||
+	    ms_heap_create(sim, "bench", 64 * 1024, &heap) ||
+	    ms_heap_create(sim, "sys_heap", 64 * 1024, &heap0) ||
+	    ms_heap_set_quick_depth(sim, heap0, 0)) {
 		fprintf(stderr, "bench_alloc: setup failed\n");
 		return 3;
 	}
-	/* Warm both allocators up. */
+	/* Warm the allocators up. */
 	bench_glibc(n / 10);
 	bench_heap(heap, n / 10);
+	bench_heap(heap0, n / 10);
 	for (int r = 0; r < REPS; r++) {
 		g[r] = bench_glibc(n);
 		h[r] = bench_heap(heap, n);
-		k[r] = bench_in_sim(n, false, false);
-		ke[r] = bench_in_sim(n, false, true);
-		pub[r] = bench_in_sim(n, true, false);
+		h0[r] = bench_heap(heap0, n);
+		k[r] = bench_in_sim(n, false, false, depth);
+		k0[r] = bench_in_sim(n, false, false, 0);
+		ke[r] = bench_in_sim(n, false, true, depth);
+		pub[r] = bench_in_sim(n, true, false, depth);
 	}
 	ms_sim_free(sim);
 	mg = median(g, REPS);
 	mh = median(h, REPS);
+	mh0 = median(h0, REPS);
 	mk = median(k, REPS);
+	mk0 = median(k0, REPS);
 	mke = median(ke, REPS);
 	mp = median(pub, REPS);
 
 	printf("alloc+free round trip, sizes 16..256 B, %ld iterations, "
-	       "median of %d\n", n, REPS);
+	       "median of %d, heap quick depth %u\n", n, REPS, depth);
 	printf("  %-44s %7.1f ns  (baseline)\n", "glibc malloc+free", mg);
 	printf("  %-44s %7.1f ns  %5.2fx glibc\n",
 	       "raw heap (ms__heap_alloc+release)", mh, mh / mg);
 	printf("  %-44s %7.1f ns  %5.2fx glibc\n",
+	       "raw heap, no quick lists (sys_heap)", mh0, mh0 / mg);
+	printf("  %-44s %7.1f ns  %5.2fx glibc\n",
 	       "ms__kalloc+ms__kfree, count (events hashed)", mk, mk / mg);
+	printf("  %-44s %7.1f ns  %5.2fx glibc\n",
+	       "  the same, no quick lists", mk0, mk0 / mg);
 	printf("  %-44s %7.1f ns  %5.2fx glibc\n",
 	       "ms__kalloc+ms__kfree, count (events kept)", mke, mke / mg);
 	printf("  %-44s %7.1f ns  %5.2fx glibc\n",

@@ -143,8 +143,12 @@ int ms_thread_priority_set(struct ms_sim *sim, ms_tid tid, int priority);
 
 /*
  * Move a thread to another accounting group (quota "process" policy, IPC
- * accounting). Supervisor only.
+ * accounting). Supervisor only. What the thread holds on the kernel heap
+ * moves with it at once: the new group's bytes_held and count_held grow
+ * by it and the old group's shrink; the grants and frees made so far stay
+ * counted where they were made.
  * @retval -ENOENT, -EPERM
+ * @retval -ENOMEM the host could not allocate the new group's record
  */
 int ms_thread_group_set(struct ms_sim *sim, ms_tid tid, uint32_t group);
 

@@ -80,6 +80,7 @@ static int heap_new(struct ms__alloc *a, const char *name, size_t size,
 	ms__heap_set_quick_depth(h, ms_sim_config(a->sim)->heap_quick_depth);
 	ms__waitq_init(&h->waiters);
 	g_ptr_array_add(a->heaps, h);
+	ms__alloc_sync(a);
 	*out = h;
 	return 0;
 }
@@ -208,34 +209,12 @@ struct ms_heap *ms__heap_find(struct ms__alloc *a, const void *p)
 
 /* ---- charged allocation ------------------------------------------------ */
 
-/* The record's group follows the thread's group: a thread moved to another
- * group takes what it holds along (noticed at its next request). */
-static struct ms__gacct *acct_group(struct ms__alloc *a, struct ms__acct *ac)
-{
-	uint32_t g = ms__thread_group(ac->thread);
-
-	if (G_UNLIKELY(g != ac->grp->id)) {
-		struct ms__gacct *old = ac->grp, *ng = ms__gacct_get(a, g);
-
-		if (ng) {
-			old->st.bytes_held -= ac->st.bytes_held;
-			old->st.count_held -= ac->st.count_held;
-			ng->st.bytes_held += ac->st.bytes_held;
-			ng->st.count_held += ac->st.count_held;
-			if (ng->st.bytes_held > ng->st.bytes_peak)
-				ng->st.bytes_peak = ng->st.bytes_held;
-			if (ng->st.count_held > ng->st.count_peak)
-				ng->st.count_peak = ng->st.count_held;
-			ac->grp = ng;
-			ac->st.group = g;
-		}
-	}
-	return ac->grp;
-}
-
 static void fill_charge(struct ms__alloc *a, struct ms__acct *ac,
 			size_t bytes, unsigned kind, struct ms_charge *c)
 {
+	/* A registered policy reads the records: settle them first. */
+	ms__stats_settle(&ac->st);
+	ms__stats_settle(&ac->grp->st);
 	c->requester = ac->tid;
 	c->group = ac->grp->id;
 	c->bytes = bytes;
@@ -253,18 +232,29 @@ static void fill_charge(struct ms__alloc *a, struct ms__acct *ac,
  * HEAP_FULL (the chosen heap had no room: the caller may wait). */
 #define HEAP_FULL 1
 
+/* A registered policy: called through its ops table with a full charge. */
+static __attribute__((noinline)) int
+decide_registered(struct ms__alloc *a, struct ms__acct *ac, size_t bytes,
+		  unsigned kind, struct ms_heap **heap)
+{
+	struct ms_charge c;
+	int ret;
+
+	fill_charge(a, ac, bytes, kind, &c);
+	ret = a->ops->charge(a->state, &c);
+	*heap = c.heap;
+	return ret == 0 || ret == -EDQUOT ? ret : -ENOMEM;
+}
+
 /*
  * Ask the active policy, and pick the heap. A built-in policy is decided
- * here with the same inline rule its ops table uses (alloc_priv.h); a
- * registered one is called through its ops table with a full charge.
+ * here with the same inline rule its ops table uses (alloc_priv.h).
  */
 static inline int decide(struct ms__alloc *a, struct ms__acct *ac,
 			 size_t bytes, unsigned kind, unsigned new_request,
 			 struct ms_heap **heap)
 {
 	const struct ms_quota_ops *ops = a->ops;
-	struct ms_charge c;
-	int ret;
 
 	*heap = a->sys;
 	if (ops == &ms__quota_count)
@@ -282,10 +272,7 @@ static inline int decide(struct ms__alloc *a, struct ms__acct *ac,
 	}
 	if (ops == &ms__quota_unlimited)
 		return 0;
-	fill_charge(a, ac, bytes, kind, &c);
-	ret = ops->charge(a->state, &c);
-	*heap = c.heap;
-	return ret == 0 || ret == -EDQUOT ? ret : -ENOMEM;
+	return decide_registered(a, ac, bytes, kind, heap);
 }
 
 /* A grant or a credit, on one set of counters. */
@@ -310,17 +297,19 @@ static inline void held_sub(struct ms_quota_stats *st, uint64_t bytes,
 }
 
 /*
- * One attempt at a charged allocation: group, policy, heap, counters,
- * event. Inlined into its two callers: it is the hot path.
+ * One attempt at a charged allocation: policy, heap, counters, event.
+ * Inlined into its two callers: it is the hot path. The totals keep only
+ * what is held and its peaks; the rest of ms_quota_total_stats() is the
+ * sum over the groups, every charge being in exactly one group.
  */
 static inline __attribute__((always_inline)) int
-try_alloc(struct ms__alloc *a, struct ms__acct *ac, size_t size,
-	  unsigned kind, struct ms_heap **heap, void **out)
+try_alloc(struct ms_sim *sim, struct ms__alloc *a, struct ms__acct *ac,
+	  size_t size, unsigned kind, struct ms_heap **heap, void **out)
 {
 	uint32_t units = ms__heap_units_for(size);
 	uint64_t bytes = (uint64_t)units * MS__HEAP_UNIT;
-	struct ms__gacct *g;
 	struct ms_alloc_kind_stats *k;
+	struct ms_quota_stats *t = &a->total;
 	struct ms_heap *h;
 	unsigned req;
 	void *p;
@@ -329,7 +318,6 @@ try_alloc(struct ms__alloc *a, struct ms__acct *ac, size_t size,
 	if (G_UNLIKELY(kind >= MS_ALLOC__COUNT))
 		kind = MS_ALLOC_OTHER;
 	req = ms__alloc_starts_request(kind);
-	g = acct_group(a, ac);
 	ret = decide(a, ac, bytes, kind, req, heap);
 	h = *heap;
 	if (G_UNLIKELY(ret))
@@ -341,49 +329,42 @@ try_alloc(struct ms__alloc *a, struct ms__acct *ac, size_t size,
 		return HEAP_FULL;
 
 	ac->refs++;
-	h->charged++;
-	a->outstanding++;
 	held_add(&ac->st, bytes, req);
-	held_add(&g->st, bytes, req);
-	held_add(&a->total, bytes, req);
+	held_add(&ac->grp->st, bytes, req);
+	t->bytes_held += bytes;
+	t->count_held += req;
+	if (t->bytes_held > t->bytes_peak)
+		t->bytes_peak = t->bytes_held;
+	if (t->count_held > t->count_peak)
+		t->count_peak = t->count_held;
 	k = &a->kinds[kind];
 	k->granted++;
-	k->count_held++;
 	k->bytes_held += bytes;
 	if (k->bytes_held > k->bytes_peak)
 		k->bytes_peak = k->bytes_held;
-	ms__event(a->sim, MS_EV_ALLOC, ac->tid, bytes, h->id);
+	ms__event(sim, MS_EV_ALLOC, ac->tid, bytes, h->id);
 	*out = p;
 	return 0;
 }
 
-static inline void count_request(struct ms__alloc *a, struct ms__acct *ac)
-{
-	ac->st.requested++;
-	ac->grp->st.requested++;
-	a->total.requested++;
-}
-
 /* Count and log a refusal; returns the errno for the requester. */
-static int deny(struct ms__alloc *a, struct ms__acct *ac, size_t size,
-		int why, struct ms_heap *heap)
+static __attribute__((noinline)) int
+deny(struct ms__alloc *a, struct ms__acct *ac, size_t size, int why,
+     struct ms_heap *heap)
 {
 	uint64_t bytes = ms_heap_footprint(size);
 
 	if (why == -EDQUOT) {
 		ac->st.denied_quota++;
 		ac->grp->st.denied_quota++;
-		a->total.denied_quota++;
 		ms__event(a->sim, MS_EV_DENY_QUOTA, ac->tid, bytes, 0);
 		return -EDQUOT;
 	}
 	ac->st.denied_nomem++;
 	ac->grp->st.denied_nomem++;
-	a->total.denied_nomem++;
 	if (!heap) {
 		ac->st.denied_nopool++;
 		ac->grp->st.denied_nopool++;
-		a->total.denied_nopool++;
 	}
 	ms__event(a->sim, MS_EV_DENY_NOMEM, ac->tid, bytes,
 		  heap ? heap->id : MS_HEAP_ID_NONE);
@@ -391,8 +372,8 @@ static int deny(struct ms__alloc *a, struct ms__acct *ac, size_t size,
 }
 
 /* The kernel's own allocation: uncharged, from the system heap. */
-static int kernel_alloc(struct ms__alloc *a, size_t size, unsigned kind,
-			void **out)
+static __attribute__((noinline)) int
+kernel_alloc(struct ms__alloc *a, size_t size, unsigned kind, void **out)
 {
 	void *p = ms__heap_alloc(a->sys, size, MS_TID_NONE, (uint8_t)kind);
 
@@ -419,8 +400,7 @@ int ms__kalloc(struct ms_sim *sim, struct ms_thread *requester, size_t size,
 	if (G_UNLIKELY(!requester))
 		return kernel_alloc(a, size, kind, out);
 	ac = ms__thread_sub(requester, MS__SUB_ALLOC);
-	count_request(a, ac);
-	ret = try_alloc(a, ac, size, kind, &heap, out);
+	ret = try_alloc(sim, a, ac, size, kind, &heap, out);
 	if (G_LIKELY(ret == 0))
 		return 0;
 	if (ret == HEAP_FULL)
@@ -440,14 +420,13 @@ int ms__kalloc_wait(struct ms_sim *sim, struct ms_thread *requester,
 	if (!requester || timeout == MS_NO_WAIT || ms__current(sim) != requester)
 		return ms__kalloc(sim, requester, size, kind, out);
 	if (timeout > 0)
-		deadline = ms_sim_now(sim) + (uint64_t)timeout;
+		deadline = ms__now(sim) + (uint64_t)timeout;
 	ms__clock_advance(sim, MS__COST_ALLOC + MS__COST_QUOTA);
 	ac = ms__thread_sub(requester, MS__SUB_ALLOC);
-	count_request(a, ac);
 	for (;;) {
 		int64_t left = MS_FOREVER;
 
-		ret = try_alloc(a, ac, size, kind, &heap, out);
+		ret = try_alloc(sim, a, ac, size, kind, &heap, out);
 		if (ret == 0)
 			return 0;
 		if (ret != HEAP_FULL)
@@ -457,7 +436,7 @@ int ms__kalloc_wait(struct ms_sim *sim, struct ms_thread *requester,
 		    ms_heap_footprint(size) > (size_t)heap->end * MS__HEAP_UNIT)
 			return deny(a, ac, size, -ENOMEM, heap);
 		if (timeout > 0) {
-			uint64_t now = ms_sim_now(sim);
+			uint64_t now = ms__now(sim);
 
 			if (now >= deadline)
 				break;
@@ -493,11 +472,11 @@ uncharge(struct ms__alloc *a, struct ms__acct *ac, size_t bytes,
 }
 
 /* Credit a charge back to its requester and the requester's group. */
-static inline void credit(struct ms__alloc *a, ms_tid tid, size_t bytes,
-			  unsigned kind, struct ms_heap *h)
+static inline __attribute__((always_inline)) void
+credit(struct ms__alloc *a, ms_tid tid, size_t bytes, unsigned kind,
+       struct ms_heap *h)
 {
-	struct ms__acct *ac = tid < a->accts->len ?
-		g_ptr_array_index(a->accts, tid) : NULL;
+	struct ms__acct *ac = G_LIKELY(tid < a->nacct) ? a->acct_tab[tid] : NULL;
 	struct ms_alloc_kind_stats *k;
 	unsigned req;
 
@@ -505,19 +484,17 @@ static inline void credit(struct ms__alloc *a, ms_tid tid, size_t bytes,
 		credit_lost(h, tid);
 		return;
 	}
+	if (G_UNLIKELY(kind >= MS_ALLOC__COUNT))
+		kind = MS_ALLOC_OTHER;	/* a damaged kind byte */
 	req = ms__alloc_starts_request(kind);
 	held_sub(&ac->st, bytes, req);
 	held_sub(&ac->grp->st, bytes, req);
-	held_sub(&a->total, bytes, req);
-	h->charged--;
-	a->outstanding--;
-	if (G_UNLIKELY(kind >= MS_ALLOC__COUNT))
-		kind = MS_ALLOC_OTHER;	/* a damaged kind byte */
+	a->total.bytes_held -= bytes;
+	a->total.count_held -= req;
 	k = &a->kinds[kind];
 	k->freed++;
-	k->count_held--;
 	k->bytes_held -= bytes;
-	if (G_UNLIKELY(a->ops->uncharge != NULL))
+	if (G_UNLIKELY(a->has_uncharge))
 		uncharge(a, ac, bytes, kind, h);
 	ms__acct_unref(a, ac);
 }
@@ -543,9 +520,9 @@ refused(struct ms_heap *h, void *p, enum ms__heap_check chk)
 }
 
 static inline __attribute__((always_inline)) int
-release(struct ms__alloc *a, struct ms_heap *h, void *p)
+release(struct ms_sim *sim, struct ms__alloc *a, struct ms_heap *h, void *p)
 {
-	struct ms_thread *cur = ms__current(a->sim);
+	struct ms_thread *cur = ms__current(sim);
 	struct ms__chunk_hdr *hd = ms__heap_hdr_of(p);
 	enum ms__heap_check chk;
 	size_t bytes;
@@ -561,10 +538,10 @@ release(struct ms__alloc *a, struct ms_heap *h, void *p)
 		return refused(h, p, chk);
 	if (tid != MS_TID_NONE)
 		credit(a, tid, bytes, kind, h);
-	ms__event(a->sim, MS_EV_FREE, cur ? ms__thread_tid(cur) : MS_TID_NONE,
+	ms__event(sim, MS_EV_FREE, cur ? ms__thread_tid(cur) : MS_TID_NONE,
 		  bytes, tid);
 	if (G_UNLIKELY(!ms__waitq_empty(&h->waiters)))
-		ms__wake_all(a->sim, &h->waiters, 0);
+		ms__wake_all(sim, &h->waiters, 0);
 	return 0;
 }
 
@@ -580,7 +557,7 @@ void ms__kfree(struct ms_sim *sim, void *p)
 	/* Kernel callers pass chunks they got from ms__kalloc: trust the id
 	 * in the header to find the heap, but check it holds p. */
 	id = ms__heap_hdr_of(p)->heap_id;
-	h = id < a->heaps->len ? g_ptr_array_index(a->heaps, id) : NULL;
+	h = G_LIKELY(id < a->nheaps) ? a->heap_tab[id] : NULL;
 	if (G_UNLIKELY(!h || !ms__heap_contains(h, p))) {
 		h = ms__heap_find(a, p);
 		if (!h) {
@@ -588,7 +565,7 @@ void ms__kfree(struct ms_sim *sim, void *p)
 			return;
 		}
 	}
-	release(a, h, p);
+	release(sim, a, h, p);
 }
 
 ms_tid ms__kalloc_owner(const void *p)
@@ -612,6 +589,7 @@ int ms_alloc_kind_stats(struct ms_sim *sim, unsigned kind,
 	if (kind >= MS_ALLOC__COUNT || !out)
 		return -EINVAL;
 	*out = ms__alloc_state(sim)->kinds[kind];
+	out->count_held = out->granted - out->freed;
 	return 0;
 }
 
@@ -641,7 +619,7 @@ static int pub_free(struct ms_sim *sim, void *arg)
 	if (!h)
 		return -EINVAL;
 	ms__clock_advance(sim, MS__COST_ALLOC);
-	return release(a, h, pc->p);
+	return release(sim, a, h, pc->p);
 }
 
 static int pub_enter(struct ms_sim *sim, int (*fn)(struct ms_sim *, void *),
@@ -754,10 +732,17 @@ static void alloc_thread_gone(struct ms_sim *sim, struct ms_thread *t)
 	ms__acct_thread_gone(ms__alloc_state(sim), t);
 }
 
+static int alloc_group_set(struct ms_sim *sim, struct ms_thread *t,
+			   uint32_t group)
+{
+	return ms__acct_group_set(ms__alloc_state(sim), t, group);
+}
+
 const struct ms__subsys ms__alloc_subsys = {
 	.name = "alloc",
 	.init = alloc_init,
 	.fini = alloc_fini,
 	.thread_new = alloc_thread_new,
 	.thread_gone = alloc_thread_gone,
+	.group_set = alloc_group_set,
 };

@@ -51,11 +51,21 @@ struct ms__alloc {
 	GPtrArray *accts;		/* struct ms__acct *, index = tid */
 	GHashTable *retired;		/* tid -> struct ms_quota_stats * */
 	GHashTable *groups;		/* id -> struct ms__gacct * */
-	struct ms_quota_stats total;
+	struct ms_quota_stats total;	/* see ms__alloc_total() */
 	struct ms_alloc_kind_stats kinds[MS_ALLOC__COUNT];
-	uint64_t outstanding;		/* charged allocations live */
-};
 
+	/*
+	 * The hot path's copies, so that a free finds its heap and its
+	 * requester's record with one load each: heaps->pdata and
+	 * accts->pdata with their lengths (ms__alloc_sync), and whether the
+	 * active policy keeps books of its own.
+	 */
+	struct ms_heap **heap_tab;
+	uint32_t nheaps;
+	uint32_t nacct;
+	struct ms__acct **acct_tab;
+	bool has_uncharge;
+};
 static inline struct ms__alloc *ms__alloc_state(const struct ms_sim *sim)
 {
 	return ms__sim_sub(sim, MS__SUB_ALLOC);
@@ -68,7 +78,47 @@ struct ms__gacct *ms__gacct_get(struct ms__alloc *a, uint32_t group);
 int ms__acct_thread_new(struct ms__alloc *a, struct ms_thread *parent,
 			struct ms_thread *child);
 void ms__acct_thread_gone(struct ms__alloc *a, struct ms_thread *t);
-void ms__acct_unref(struct ms__alloc *a, struct ms__acct *ac);
+void ms__acct_retire(struct ms__alloc *a, struct ms__acct *ac);
+/* Move a live thread's record and what it holds to another group. */
+int ms__acct_group_set(struct ms__alloc *a, struct ms_thread *t,
+		       uint32_t group);
+
+static inline void ms__acct_unref(struct ms__alloc *a, struct ms__acct *ac)
+{
+	if (__builtin_expect(--ac->refs == 0, 0))
+		ms__acct_retire(a, ac);
+}
+
+/* Refresh the hot path's copies of the two tables (after they grew). */
+static inline void ms__alloc_sync(struct ms__alloc *a)
+{
+	a->heap_tab = (struct ms_heap **)a->heaps->pdata;
+	a->nheaps = a->heaps->len;
+	a->acct_tab = a->accts ? (struct ms__acct **)a->accts->pdata : NULL;
+	a->nacct = a->accts ? a->accts->len : 0;
+}
+
+/* Charged allocations live, all kinds. */
+static inline uint64_t ms__alloc_outstanding(const struct ms__alloc *a)
+{
+	uint64_t n = 0;
+
+	for (unsigned k = 0; k < MS_ALLOC__COUNT; k++)
+		n += a->kinds[k].granted - a->kinds[k].freed;
+	return n;
+}
+
+/*
+ * What the charged path does not count as it goes, derived when read:
+ * requested = granted + denied (a request is counted once it is decided;
+ * one still waiting in ms_heap_alloc_wait is not yet). Applied to every
+ * ms_quota_stats handed out, and to the records a registered policy
+ * reads.
+ */
+static inline void ms__stats_settle(struct ms_quota_stats *st)
+{
+	st->requested = st->granted + st->denied_quota + st->denied_nomem;
+}
 
 static inline uint64_t ms__acct_limit(const struct ms__alloc *a,
 				      const struct ms_quota_stats *st)

@@ -35,11 +35,9 @@ static inline void set_size(struct ms_heap *h, uint32_t c, uint32_t units,
 	ms__heap_hdr(h, c)->size_used = units << 1 | (used ? 1u : 0u);
 }
 
-/* The free-list links live in the body of a free chunk. */
 static inline uint32_t *links(const struct ms_heap *h, uint32_t c)
 {
-	return (uint32_t *)(h->base + ((size_t)c + MS__HEAP_HDR_UNITS) *
-			    MS__HEAP_UNIT);
+	return ms__heap_links(h, c);
 }
 
 static inline int bucket_of(uint32_t units)
@@ -176,33 +174,6 @@ static uint32_t find_chunk(struct ms_heap *h, uint32_t sz)
 	return UINT32_MAX;
 }
 
-/*
- * Take the head of quick list q into *c. The link lives in freed memory,
- * where a write after free could aim it anywhere: it is followed only from
- * a chunk that still carries the quick magic and the list's size, and
- * only into the arena. false: the list is damaged (nothing taken).
- */
-static inline bool quick_pop(struct ms_heap *h, uint32_t q, uint32_t *c)
-{
-	uint32_t head = h->quick_head[q];
-	const struct ms__chunk_hdr *hd;
-	uint32_t next;
-
-	if (__builtin_expect(head >= h->end, 0))
-		return false;
-	hd = ms__heap_hdr(h, head);
-	next = links(h, head)[0];
-	if (__builtin_expect(hd->magic != MS__HEAP_MAGIC_QUICK ||
-			     hd->size_used != ((q + MS__HEAP_MIN_UNITS) << 1 | 1u) ||
-			     (h->quick_len[q] > 1 && next >= h->end), 0))
-		return false;
-	h->quick_head[q] = next;
-	h->quick_len[q]--;
-	h->quick_chunks--;
-	*c = head;
-	return true;
-}
-
 static void coalesce(struct ms_heap *h, uint32_t c);
 
 /*
@@ -248,29 +219,9 @@ static __attribute__((noinline)) void quick_recover(struct ms_heap *h)
 	h->used_chunks += nexp - nfound;
 }
 
-/* Hand chunk c (have units, used bit set) to its owner: the tail of every
- * successful allocation. */
-static inline void *take(struct ms_heap *h, uint32_t c, uint32_t have,
-			 uint32_t sz, uint32_t tag, uint8_t kind)
-{
-	struct ms__chunk_hdr *hd = ms__heap_hdr(h, c);
-
-	hd->tag = tag;
-	hd->kind = (uint8_t)((kind & MS__HEAP_KIND_MASK) |
-			     (have - sz) << MS__HEAP_SLACK_SHIFT);
-	hd->magic = MS__HEAP_MAGIC_USED;
-	h->free_units -= have;
-	h->used_units += have;
-	if (h->used_units > h->max_used_units)
-		h->max_used_units = h->used_units;
-	h->used_chunks++;
-	h->allocs++;
-	return (uint8_t *)hd + MS__HEAP_HDR_BYTES;
-}
-
 /* The buckets: find, split, and on a miss give the quick lists back and
  * look again. */
-static __attribute__((noinline)) void *alloc_slow(struct ms_heap *h, uint32_t sz, uint32_t tag,
+static inline void *alloc_slow(struct ms_heap *h, uint32_t sz, uint32_t tag,
 			uint8_t kind)
 {
 	uint32_t c, have;
@@ -311,28 +262,20 @@ static __attribute__((noinline)) void *alloc_slow(struct ms_heap *h, uint32_t sz
 	}
 	set_size(h, c, have, true);
 	ms__heap_hdr(h, c)->heap_id = h->id;
-	return take(h, c, have, sz, tag, kind);
+	return ms__heap_take(h, c, have, sz, tag, kind);
 fail:
 	h->failures++;
 	return NULL;
 }
 
-void *ms__heap_alloc_units(struct ms_heap *h, uint32_t sz, uint32_t tag,
-			   uint8_t kind)
+__attribute__((noinline)) void *
+ms__heap_alloc_slow(struct ms_heap *h, uint32_t sz, uint32_t tag, uint8_t kind)
 {
-	uint32_t q = sz - MS__HEAP_MIN_UNITS;	/* wraps for sz 0 */
+	uint32_t q = sz - MS__HEAP_MIN_UNITS;
 
-	if (__builtin_expect(q < MS__HEAP_QUICK_CLASSES && h->quick_len[q], 1)) {
-		/* The fast path: the chunk is already cut to size, marked used
-		 * and carries this heap's id; only the owner's fields change. */
-		uint32_t c;
-
-		if (__builtin_expect(quick_pop(h, q, &c), 1)) {
-			h->quick_hits++;
-			return take(h, c, sz, sz, tag, kind);
-		}
+	/* Here with a non-empty quick list only when its head was refused. */
+	if (q < MS__HEAP_QUICK_CLASSES && h->quick_len[q])
 		quick_recover(h);
-	}
 	return alloc_slow(h, sz, tag, kind);
 }
 
@@ -350,50 +293,29 @@ bool ms__heap_contains(const struct ms_heap *h, const void *p)
 	       b < h->base + (size_t)h->end * MS__HEAP_UNIT;
 }
 
-/* The checks of a free, on the chunk at p; *chunk is its unit offset. */
-static inline enum ms__heap_check check(const struct ms_heap *h, const void *p,
-					uint32_t *chunk)
-{
-	size_t off = (size_t)((const uint8_t *)p - h->base);
-	const struct ms__chunk_hdr *hd;
-	uint32_t c, sz, left;
-
-	/* One unsigned compare covers both ends of the arena. */
-	if (off - MS__HEAP_HDR_BYTES >=
-	    (size_t)h->end * MS__HEAP_UNIT - MS__HEAP_HDR_BYTES ||
-	    off % MS__HEAP_UNIT)
-		return MS__HEAP_NOT_CHUNK;
-	c = (uint32_t)(off / MS__HEAP_UNIT) - MS__HEAP_HDR_UNITS;
-	hd = ms__heap_hdr(h, c);
-	if (__builtin_expect(hd->magic != MS__HEAP_MAGIC_USED ||
-			     !(hd->size_used & 1u), 0)) {
-		if (hd->magic == MS__HEAP_MAGIC_FREE && !(hd->size_used & 1u))
-			return MS__HEAP_DOUBLE_FREE;
-		if (hd->magic == MS__HEAP_MAGIC_QUICK && (hd->size_used & 1u))
-			return MS__HEAP_DOUBLE_FREE;
-		return MS__HEAP_NOT_CHUNK;
-	}
-	/* From here on it looks like a live header: any disagreement with
-	 * the neighbours means someone wrote over a header. */
-	sz = hd->size_used >> 1;
-	if (sz < MS__HEAP_MIN_UNITS || sz > h->end - c || hd->heap_id != h->id)
-		return MS__HEAP_CORRUPT;
-	if (ms__heap_hdr(h, c + sz)->left_size != sz)
-		return MS__HEAP_CORRUPT;
-	left = hd->left_size;
-	if ((left == 0) != (c == 0) || left > c)
-		return MS__HEAP_CORRUPT;
-	if (left && csize(h, c - left) != left)
-		return MS__HEAP_CORRUPT;
-	*chunk = c;
-	return MS__HEAP_OK;
-}
-
 enum ms__heap_check ms__heap_check(struct ms_heap *h, const void *p)
 {
 	uint32_t c;
 
-	return check(h, p, &c);
+	return ms__heap_check_chunk(h, p, &c);
+}
+
+enum ms__heap_check ms__heap_bad_header(const struct ms__chunk_hdr *hd)
+{
+	if (hd->magic == MS__HEAP_MAGIC_FREE && !(hd->size_used & 1u))
+		return MS__HEAP_DOUBLE_FREE;
+	if (hd->magic == MS__HEAP_MAGIC_QUICK && (hd->size_used & 1u))
+		return MS__HEAP_DOUBLE_FREE;
+	return MS__HEAP_NOT_CHUNK;
+}
+
+enum ms__heap_check ms__heap_refuse(struct ms_heap *h, enum ms__heap_check chk)
+{
+	if (chk == MS__HEAP_DOUBLE_FREE)
+		h->double_frees++;
+	else if (chk == MS__HEAP_CORRUPT)
+		h->corruptions++;
+	return chk;
 }
 
 /* Make chunk c (used until now, counters already moved) free: merge it
@@ -438,39 +360,9 @@ static __attribute__((noinline)) void coalesce(struct ms_heap *h, uint32_t c)
 	list_add(h, c);
 }
 
-enum ms__heap_check ms__heap_release(struct ms_heap *h, void *p)
+void ms__heap_coalesce(struct ms_heap *h, uint32_t c)
 {
-	struct ms__chunk_hdr *hd;
-	enum ms__heap_check chk;
-	uint32_t c = 0, q;
-
-	chk = check(h, p, &c);
-	if (__builtin_expect(chk != MS__HEAP_OK, 0)) {
-		if (chk == MS__HEAP_DOUBLE_FREE)
-			h->double_frees++;
-		else if (chk == MS__HEAP_CORRUPT)
-			h->corruptions++;
-		return chk;
-	}
-	hd = ms__heap_hdr(h, c);
-	q = (hd->size_used >> 1) - MS__HEAP_MIN_UNITS;
-	h->free_units += q + MS__HEAP_MIN_UNITS;
-	h->used_units -= q + MS__HEAP_MIN_UNITS;
-	h->used_chunks--;
-	h->frees++;
-	if (q < MS__HEAP_QUICK_CLASSES && h->quick_len[q] < h->quick_depth) {
-		/* Stays cut and marked used: nothing merges with it. */
-		hd->tag = 0;
-		hd->kind = 0;
-		hd->magic = MS__HEAP_MAGIC_QUICK;
-		links(h, c)[0] = h->quick_head[q];
-		h->quick_head[q] = c;
-		h->quick_len[q]++;
-		h->quick_chunks++;
-		return MS__HEAP_OK;
-	}
 	coalesce(h, c);
-	return MS__HEAP_OK;
 }
 
 /* Give back what list q holds beyond keep chunks, most recent first. */
@@ -479,7 +371,7 @@ static void quick_trim(struct ms_heap *h, uint32_t q, uint32_t keep)
 	uint32_t c;
 
 	while (h->quick_len[q] > keep) {
-		if (!quick_pop(h, q, &c)) {
+		if (!ms__heap_quick_pop(h, q, &c)) {
 			quick_recover(h);	/* empties every list */
 			return;
 		}

@@ -113,6 +113,9 @@
 
 #define MS__HEAP_NAME_MAX 32
 
+#define MS__HEAP_KIND_MASK 0x3fu
+#define MS__HEAP_SLACK_SHIFT 6
+
 struct ms__chunk_hdr {
 	uint32_t size_used;
 	uint32_t left_size;
@@ -166,7 +169,6 @@ struct ms_heap {
 	/* kept by src/alloc/alloc.c */
 	struct ms__waitq waiters;	/* ms__kalloc_wait sleepers */
 	uint32_t assigned;		/* live threads that have it as pool */
-	uint32_t charged;		/* outstanding charged allocations */
 };
 
 static inline struct ms__chunk_hdr *ms__heap_hdr(const struct ms_heap *h,
@@ -201,9 +203,89 @@ int ms__heap_init(struct ms_heap *h, void *mem, size_t size);
 /* A chunk for size bytes with the given tag/kind, or NULL (counted). */
 void *ms__heap_alloc(struct ms_heap *h, size_t size, uint32_t tag,
 		     uint8_t kind);
-/* The same for a request already in units (ms__heap_units_for; 0 fails). */
-void *ms__heap_alloc_units(struct ms_heap *h, uint32_t units, uint32_t tag,
-			   uint8_t kind);
+
+/* Everything but a quick-list hit: the buckets, and the rebuilding of a
+ * quick list found damaged. */
+void *ms__heap_alloc_slow(struct ms_heap *h, uint32_t units, uint32_t tag,
+			  uint8_t kind);
+
+/* The free-list links live in the body of a free chunk; a quick-listed
+ * chunk keeps its one link there too. */
+static inline uint32_t *ms__heap_links(const struct ms_heap *h, uint32_t c)
+{
+	return (uint32_t *)(h->base + ((size_t)c + MS__HEAP_HDR_UNITS) *
+			    MS__HEAP_UNIT);
+}
+
+/*
+ * Take the head of quick list q into *c. The link lives in freed memory,
+ * where a write after free could aim it anywhere: it is followed only from
+ * a chunk that still carries the quick magic and the list's size, and
+ * only into the arena. false: the list is damaged (nothing taken).
+ */
+static inline bool ms__heap_quick_pop(struct ms_heap *h, uint32_t q,
+				      uint32_t *c)
+{
+	uint32_t head = h->quick_head[q];
+	const struct ms__chunk_hdr *hd;
+	uint32_t next;
+
+	if (__builtin_expect(head >= h->end, 0))
+		return false;
+	hd = ms__heap_hdr(h, head);
+	next = ms__heap_links(h, head)[0];
+	if (__builtin_expect(hd->magic != MS__HEAP_MAGIC_QUICK ||
+			     hd->size_used != ((q + MS__HEAP_MIN_UNITS) << 1 | 1u) ||
+			     (h->quick_len[q] > 1 && next >= h->end), 0))
+		return false;
+	h->quick_head[q] = next;
+	h->quick_len[q]--;
+	h->quick_chunks--;
+	*c = head;
+	return true;
+}
+
+/* Hand chunk c (have units, used bit set) to its owner: the tail of every
+ * successful allocation. */
+static inline void *ms__heap_take(struct ms_heap *h, uint32_t c,
+				  uint32_t have, uint32_t sz, uint32_t tag,
+				  uint8_t kind)
+{
+	struct ms__chunk_hdr *hd = ms__heap_hdr(h, c);
+
+	hd->tag = tag;
+	hd->kind = (uint8_t)((kind & MS__HEAP_KIND_MASK) |
+			     (have - sz) << MS__HEAP_SLACK_SHIFT);
+	hd->magic = MS__HEAP_MAGIC_USED;
+	h->free_units -= have;
+	h->used_units += have;
+	if (h->used_units > h->max_used_units)
+		h->max_used_units = h->used_units;
+	h->used_chunks++;
+	h->allocs++;
+	return (uint8_t *)hd + MS__HEAP_HDR_BYTES;
+}
+
+/*
+ * A chunk for a request already in units (ms__heap_units_for; 0 fails),
+ * as ms__heap_alloc. The quick-list hit is inline here, in the callers'
+ * hot paths; the rest is ms__heap_alloc_slow.
+ */
+static inline __attribute__((always_inline)) void *
+ms__heap_alloc_units(struct ms_heap *h, uint32_t sz, uint32_t tag, uint8_t kind)
+{
+	uint32_t q = sz - MS__HEAP_MIN_UNITS;	/* wraps for sz 0 */
+	uint32_t c;
+
+	/* The chunk is already cut to size, marked used and carries this
+	 * heap's id; only the owner's fields change. */
+	if (__builtin_expect(q < MS__HEAP_QUICK_CLASSES && h->quick_len[q] &&
+			     ms__heap_quick_pop(h, q, &c), 1)) {
+		h->quick_hits++;
+		return ms__heap_take(h, c, sz, sz, tag, kind);
+	}
+	return ms__heap_alloc_slow(h, sz, tag, kind);
+}
 
 /* Set the quick depth (0..MS_HEAP_QUICK_DEPTH_MAX; lowering it gives back
  * what is cached beyond the new depth). */
@@ -215,11 +297,88 @@ void ms__heap_quick_flush(struct ms_heap *h);
 /* Check the chunk at p without changing anything. */
 enum ms__heap_check ms__heap_check(struct ms_heap *h, const void *p);
 
-/* Give p back: checks first; on a failed check nothing changes (counted). */
-enum ms__heap_check ms__heap_release(struct ms_heap *h, void *p);
+/* What a header that is not MAGIC_USED with the used bit is (cold). */
+enum ms__heap_check ms__heap_bad_header(const struct ms__chunk_hdr *hd);
+/* Count a refused free; returns chk. */
+enum ms__heap_check ms__heap_refuse(struct ms_heap *h, enum ms__heap_check chk);
+/* Make used chunk c free (counters already moved): merge it with free
+ * neighbours and put it in its bucket. */
+void ms__heap_coalesce(struct ms_heap *h, uint32_t c);
 
-#define MS__HEAP_KIND_MASK 0x3fu
-#define MS__HEAP_SLACK_SHIFT 6
+/*
+ * The checks of a free, on the chunk at p; *chunk is its unit offset.
+ * Inline: they are half of every free, and a free is on the hot path of
+ * every charged allocation.
+ */
+static inline __attribute__((always_inline)) enum ms__heap_check
+ms__heap_check_chunk(const struct ms_heap *h, const void *p, uint32_t *chunk)
+{
+	size_t off = (size_t)((const uint8_t *)p - h->base);
+	const struct ms__chunk_hdr *hd;
+	uint32_t c, sz, left;
+
+	/* One unsigned compare covers both ends of the arena. */
+	if (__builtin_expect(off - MS__HEAP_HDR_BYTES >=
+			     (size_t)h->end * MS__HEAP_UNIT - MS__HEAP_HDR_BYTES ||
+			     off % MS__HEAP_UNIT, 0))
+		return MS__HEAP_NOT_CHUNK;
+	c = (uint32_t)(off / MS__HEAP_UNIT) - MS__HEAP_HDR_UNITS;
+	hd = ms__heap_hdr(h, c);
+	if (__builtin_expect(hd->magic != MS__HEAP_MAGIC_USED ||
+			     !(hd->size_used & 1u), 0))
+		return ms__heap_bad_header(hd);
+	/* From here on it looks like a live header: any disagreement with
+	 * the neighbours means someone wrote over a header. */
+	sz = hd->size_used >> 1;
+	left = hd->left_size;
+	if (__builtin_expect(sz < MS__HEAP_MIN_UNITS || sz > h->end - c ||
+			     hd->heap_id != h->id ||
+			     ms__heap_hdr(h, c + sz)->left_size != sz ||
+			     (left == 0) != (c == 0) || left > c ||
+			     (left && ms__heap_hdr(h, c - left)->size_used >> 1 !=
+			      left), 0))
+		return MS__HEAP_CORRUPT;
+	*chunk = c;
+	return MS__HEAP_OK;
+}
+
+/*
+ * Give p back: checks first; on a failed check nothing changes (counted).
+ * A chunk its quick list has room for is pushed there (the inline fast
+ * path); any other is coalesced.
+ */
+static inline __attribute__((always_inline)) enum ms__heap_check
+ms__heap_release(struct ms_heap *h, void *p)
+{
+	struct ms__chunk_hdr *hd;
+	enum ms__heap_check chk;
+	uint32_t c = 0, sz, q;
+
+	chk = ms__heap_check_chunk(h, p, &c);
+	if (__builtin_expect(chk != MS__HEAP_OK, 0))
+		return ms__heap_refuse(h, chk);
+	hd = ms__heap_hdr(h, c);
+	sz = hd->size_used >> 1;
+	q = sz - MS__HEAP_MIN_UNITS;
+	h->free_units += sz;
+	h->used_units -= sz;
+	h->used_chunks--;
+	h->frees++;
+	if (__builtin_expect(q < MS__HEAP_QUICK_CLASSES &&
+			     h->quick_len[q] < h->quick_depth, 1)) {
+		/* Stays cut and marked used: nothing merges with it. */
+		hd->tag = 0;
+		hd->kind = 0;
+		hd->magic = MS__HEAP_MAGIC_QUICK;
+		ms__heap_links(h, c)[0] = h->quick_head[q];
+		h->quick_head[q] = c;
+		h->quick_len[q]++;
+		h->quick_chunks++;
+		return MS__HEAP_OK;
+	}
+	ms__heap_coalesce(h, c);
+	return MS__HEAP_OK;
+}
 
 /* Bytes the chunk at p takes (header and slack included); p must be a
  * live chunk. */

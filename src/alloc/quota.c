@@ -37,7 +37,7 @@ struct ms__gacct *ms__gacct_get(struct ms__alloc *a, uint32_t group)
 	return g;
 }
 
-static void retire(struct ms__alloc *a, struct ms__acct *ac)
+void ms__acct_retire(struct ms__alloc *a, struct ms__acct *ac)
 {
 	struct ms_quota_stats *st = g_memdup2(&ac->st, sizeof(ac->st));
 
@@ -45,12 +45,6 @@ static void retire(struct ms__alloc *a, struct ms__acct *ac)
 	g_hash_table_replace(a->retired, GUINT_TO_POINTER(ac->tid), st);
 	g_ptr_array_index(a->accts, ac->tid) = NULL;
 	free(ac);
-}
-
-void ms__acct_unref(struct ms__alloc *a, struct ms__acct *ac)
-{
-	if (--ac->refs == 0)
-		retire(a, ac);
 }
 
 static void pool_set(struct ms__acct *ac, struct ms_heap *pool)
@@ -90,8 +84,10 @@ int ms__acct_thread_new(struct ms__alloc *a, struct ms_thread *parent,
 		if (pa)
 			pool_set(ac, pa->pool);
 	}
-	if (a->accts->len <= tid)
+	if (a->accts->len <= tid) {
 		g_ptr_array_set_size(a->accts, (guint)tid + 1);
+		ms__alloc_sync(a);
+	}
 	g_ptr_array_index(a->accts, tid) = ac;
 	ms__thread_sub_set(child, MS__SUB_ALLOC, ac);
 	if (a->ops->thread_created)
@@ -114,6 +110,36 @@ void ms__acct_thread_gone(struct ms__alloc *a, struct ms_thread *t)
 	ac->thread = NULL;
 	ac->st.alive = false;
 	ms__acct_unref(a, ac);
+}
+
+/*
+ * The thread moves to another group: what it holds now counts there (its
+ * history of grants and frees stays where it was made), so a group's
+ * bytes_held is always what its members hold.
+ */
+int ms__acct_group_set(struct ms__alloc *a, struct ms_thread *t,
+		       uint32_t group)
+{
+	struct ms__acct *ac = ms__thread_sub(t, MS__SUB_ALLOC);
+	struct ms__gacct *old, *ng;
+
+	if (!ac || ac->grp->id == group)
+		return 0;
+	ng = ms__gacct_get(a, group);
+	if (!ng)
+		return -ENOMEM;
+	old = ac->grp;
+	old->st.bytes_held -= ac->st.bytes_held;
+	old->st.count_held -= ac->st.count_held;
+	ng->st.bytes_held += ac->st.bytes_held;
+	ng->st.count_held += ac->st.count_held;
+	if (ng->st.bytes_held > ng->st.bytes_peak)
+		ng->st.bytes_peak = ng->st.bytes_held;
+	if (ng->st.count_held > ng->st.count_peak)
+		ng->st.count_peak = ng->st.count_held;
+	ac->grp = ng;
+	ac->st.group = group;
+	return 0;
 }
 
 /* ---- the registry and the active policy ------------------------------ */
@@ -164,6 +190,7 @@ static int policy_start(struct ms__alloc *a, const struct ms_quota_ops *ops,
 	}
 	policy_stop(a);
 	a->ops = ops;
+	a->has_uncharge = ops->uncharge != NULL;
 	a->state = state;
 	a->default_limit = p.limit;
 	return 0;
@@ -178,6 +205,7 @@ int ms__quota_init(struct ms__alloc *a)
 
 	a->policies = g_ptr_array_new();
 	a->accts = g_ptr_array_new();
+	ms__alloc_sync(a);
 	a->retired = g_hash_table_new_full(g_direct_hash, g_direct_equal,
 					   NULL, g_free);
 	a->groups = g_hash_table_new_full(g_direct_hash, g_direct_equal,
@@ -245,7 +273,7 @@ int ms_quota_policy_set(struct ms_sim *sim, const char *name,
 		return -ENOENT;
 	if (caller_is_user(sim))
 		return -EPERM;
-	if (ops != a->ops && a->outstanding && a->ops->uncharge)
+	if (ops != a->ops && ms__alloc_outstanding(a) && a->ops->uncharge)
 		return -EBUSY;
 	return policy_start(a, ops, params);
 }
@@ -354,6 +382,7 @@ int ms_quota_thread_stats(struct ms_sim *sim, ms_tid tid,
 	else if (!(st = g_hash_table_lookup(a->retired, GUINT_TO_POINTER(tid))))
 		return -ENOENT;
 	*out = *st;
+	ms__stats_settle(out);
 	if (ac && ac->thread)
 		out->group = ms__thread_group(ac->thread);
 	out->limit = ms__acct_limit(a, st);
@@ -371,6 +400,7 @@ int ms_quota_group_stats(struct ms_sim *sim, uint32_t group,
 		return -EINVAL;
 	if (g) {
 		*out = g->st;
+		ms__stats_settle(out);
 	} else {
 		memset(out, 0, sizeof(*out));
 		out->group = group;
@@ -385,9 +415,26 @@ int ms_quota_total_stats(struct ms_sim *sim, struct ms_quota_stats *out)
 {
 	struct ms__alloc *a = ms__alloc_state(sim);
 
+	GHashTableIter it;
+	gpointer v;
+
 	if (!out)
 		return -EINVAL;
+	/* Held and peaks are kept; the counts are the groups' sums. */
 	*out = a->total;
+	out->granted = out->freed = 0;
+	out->denied_quota = out->denied_nomem = out->denied_nopool = 0;
+	g_hash_table_iter_init(&it, a->groups);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		const struct ms_quota_stats *g = &((struct ms__gacct *)v)->st;
+
+		out->granted += g->granted;
+		out->freed += g->freed;
+		out->denied_quota += g->denied_quota;
+		out->denied_nomem += g->denied_nomem;
+		out->denied_nopool += g->denied_nopool;
+	}
+	ms__stats_settle(out);
 	out->group = 0;
 	out->pool = MS_HEAP_ID_NONE;
 	out->limit = a->default_limit;

@@ -21,6 +21,8 @@
 #include <memsim/sim.h>
 #include <memsim/thread.h>
 
+#include "core/event.h"
+
 struct ms_thread;
 struct ms__os;
 
@@ -55,6 +57,12 @@ struct ms__subsys {
 	/* The running thread t has just dropped to user mode
 	 * (ms_user_mode_enter): what it may reach narrows without a switch. */
 	void (*user_mode)(struct ms_sim *sim, struct ms_thread *t);
+	/* A supervisor is moving thread t to another accounting group
+	 * (ms_thread_group_set); t's group is still the old one. May refuse
+	 * with a negative errno; the subsystems told before are then told
+	 * the old group back, and that must not fail. */
+	int (*group_set)(struct ms_sim *sim, struct ms_thread *t,
+			 uint32_t group);
 };
 
 /* sim slots */
@@ -63,12 +71,51 @@ void ms__sim_sub_set(struct ms_sim *sim, enum ms__subsys_id id, void *state);
 
 struct ms__os *ms__sim_os(const struct ms_sim *sim);
 
+/*
+ * The part of a sim that every kernel operation touches: the simulated
+ * clock and the event log's running hash. It is the first member of
+ * struct ms_sim, so that advancing the clock and hashing an event are a
+ * few inline instructions in the subsystems' hot paths (two events per
+ * charged allocation) instead of calls; the rest of struct ms_sim stays
+ * private to src/core. Only the core writes it, except through the
+ * functions below.
+ */
+struct ms__sim_hot {
+	uint64_t now;			/* simulated ticks */
+	struct ms__evlog log;
+	bool ev_slow;			/* keeping events or hooked: more to
+					 * do than hashing (ms__event_keep) */
+};
+
+static inline struct ms__sim_hot *ms__sim_hot(const struct ms_sim *sim)
+{
+	return (struct ms__sim_hot *)sim;
+}
+
+void ms__event_keep(struct ms_sim *sim, enum ms_event_type type, ms_tid tid,
+		    uint64_t a, uint64_t b);
+
 /* Record an event (no host addresses in a or b). */
-void ms__event(struct ms_sim *sim, enum ms_event_type type, ms_tid tid,
-	       uint64_t a, uint64_t b);
+static inline void ms__event(struct ms_sim *sim, enum ms_event_type type,
+			     ms_tid tid, uint64_t a, uint64_t b)
+{
+	struct ms__sim_hot *hot = ms__sim_hot(sim);
+
+	ms__evlog_mix(&hot->log, hot->now, type, tid, a, b);
+	if (__builtin_expect(hot->ev_slow, 0))
+		ms__event_keep(sim, type, tid, a, b);
+}
 
 /* Simulated clock. */
-void ms__clock_advance(struct ms_sim *sim, uint64_t ticks);
+static inline uint64_t ms__now(const struct ms_sim *sim)
+{
+	return ms__sim_hot(sim)->now;
+}
+
+static inline void ms__clock_advance(struct ms_sim *sim, uint64_t ticks)
+{
+	ms__sim_hot(sim)->now += ticks;
+}
 
 /* g_log wrappers with the "memsim" domain. */
 void ms__log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

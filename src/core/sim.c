@@ -22,9 +22,9 @@
 #include "sched/sched_priv.h"
 
 struct ms_sim {
+	struct ms__sim_hot hot;		/* first: see ms__sim_hot() */
 	struct ms_config cfg;
 	struct ms__os *os;
-	struct ms__evlog log;
 	GRand *rng;
 	struct ms__sched *sched;
 	struct ms__faults *faults;
@@ -32,13 +32,14 @@ struct ms_sim {
 	bool sub_up[MS__SUB__COUNT];
 	ms_event_hook ev_hook;		/* observer of every event, or NULL */
 	void *ev_hook_user;
-	bool ev_slow;			/* keeping events or hooked: more to
-					 * do than hashing (event_keep) */
 };
+
+_Static_assert(offsetof(struct ms_sim, hot) == 0,
+	       "ms__sim_hot() casts the sim to its first member");
 
 static void ev_slow_update(struct ms_sim *sim)
 {
-	sim->ev_slow = sim->log.kept < sim->log.capacity || sim->ev_hook;
+	sim->hot.ev_slow = sim->hot.log.kept < sim->hot.log.capacity || sim->ev_hook;
 }
 
 void ms_config_init(struct ms_config *cfg)
@@ -120,7 +121,7 @@ int ms_sim_new(const struct ms_config *cfg, struct ms_sim **out)
 	seed[0] = (uint32_t)cfg->seed;
 	seed[1] = (uint32_t)(cfg->seed >> 32);
 	sim->rng = g_rand_new_with_seed_array(seed, 2);
-	ms__evlog_init(&sim->log, cfg->event_log_capacity);
+	ms__evlog_init(&sim->hot.log, cfg->event_log_capacity);
 	ev_slow_update(sim);
 
 	ret = ms__os_new(&sim->os);
@@ -162,7 +163,7 @@ void ms_sim_free(struct ms_sim *sim)
 		ms__faults_free(sim, sim->faults);
 	if (sim->os)
 		ms__os_free(sim->os);
-	ms__evlog_fini(&sim->log);
+	ms__evlog_fini(&sim->hot.log);
 	g_rand_free(sim->rng);
 	free(sim);
 }
@@ -198,33 +199,22 @@ struct ms__faults *ms__sim_faults(const struct ms_sim *sim)
 }
 
 /* Keeping and observing an event: only while the log has room or a hook
- * is set; hashing (in ms__event) is all the rest of a run pays. */
-static void __attribute__((noinline))
-event_keep(struct ms_sim *sim, uint64_t now, enum ms_event_type type,
-	   ms_tid tid, uint64_t a, uint64_t b)
+ * is set; hashing (ms__event, inline) is all the rest of a run pays. */
+void ms__event_keep(struct ms_sim *sim, enum ms_event_type type, ms_tid tid,
+		    uint64_t a, uint64_t b)
 {
 	struct ms_event ev = {
-		.tick = now,
+		.tick = sim->hot.now,
 		.type = type,
 		.tid = tid,
 		.a = a,
 		.b = b,
 	};
 
-	ms__evlog_keep(&sim->log, &ev);
+	ms__evlog_keep(&sim->hot.log, &ev);
 	ev_slow_update(sim);
 	if (sim->ev_hook)
 		sim->ev_hook(sim, &ev, sim->ev_hook_user);
-}
-
-void ms__event(struct ms_sim *sim, enum ms_event_type type, ms_tid tid,
-	       uint64_t a, uint64_t b)
-{
-	uint64_t now = ms_sim_now(sim);
-
-	ms__evlog_mix(&sim->log, now, type, tid, a, b);
-	if (sim->ev_slow)
-		event_keep(sim, now, type, tid, a, b);
 }
 
 void ms_sim_set_event_hook(struct ms_sim *sim, ms_event_hook hook, void *user)
@@ -251,24 +241,24 @@ uint64_t ms_sim_random(struct ms_sim *sim, uint64_t bound)
 
 uint64_t ms_sim_event_hash(const struct ms_sim *sim)
 {
-	return ms__evlog_hash(&sim->log);
+	return ms__evlog_hash(&sim->hot.log);
 }
 
 uint64_t ms_sim_event_total(const struct ms_sim *sim)
 {
-	return sim->log.total;
+	return sim->hot.log.total;
 }
 
 size_t ms_sim_event_count(const struct ms_sim *sim)
 {
-	return sim->log.events->len;
+	return sim->hot.log.events->len;
 }
 
 int ms_sim_event_get(const struct ms_sim *sim, size_t i, struct ms_event *out)
 {
-	if (i >= sim->log.events->len)
+	if (i >= sim->hot.log.events->len)
 		return -ENOENT;
-	*out = g_array_index(sim->log.events, struct ms_event, i);
+	*out = g_array_index(sim->hot.log.events, struct ms_event, i);
 	return 0;
 }
 

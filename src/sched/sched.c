@@ -45,6 +45,9 @@ static inline struct ms__sched *S(const struct ms_sim *sim)
 	return ms__sim_sched(sim);
 }
 
+/* The simulated clock lives in the sim's hot part (core/core.h). */
+#define NOW(s) (ms__sim_hot((s)->sim)->now)
+
 int ms__sched_new(struct ms_sim *sim, struct ms__sched **out)
 {
 	const struct ms_config *cfg = ms_sim_config(sim);
@@ -149,7 +152,7 @@ static gint timeout_cmp(gconstpointer a, gconstpointer b, gpointer unused)
 
 static void timeout_add(struct ms__sched *s, struct ms_thread *t, uint64_t ticks)
 {
-	t->wake_tick = s->now + ticks;
+	t->wake_tick = NOW(s) + ticks;
 	t->timeout_seq = s->timeout_seq++;
 	t->timeout_iter = g_sequence_insert_sorted(s->timeouts, t, timeout_cmp, NULL);
 	t->in_timeouts = true;
@@ -183,7 +186,7 @@ static void expire_timeouts(struct ms__sched *s)
 		if (g_sequence_iter_is_end(it))
 			return;
 		t = g_sequence_get(it);
-		if (t->wake_tick > s->now)
+		if (t->wake_tick > NOW(s))
 			return;
 		if (t->state == MS_THREAD_BLOCKED) {
 			waitq_unlink(s, t);
@@ -203,7 +206,7 @@ static bool must_stop(const struct ms__sched *s)
 {
 	uint64_t limit = ms_sim_config(s->sim)->tick_limit;
 
-	return s->stop_requested || (limit && s->now >= limit);
+	return s->stop_requested || (limit && NOW(s) >= limit);
 }
 
 /*
@@ -227,10 +230,10 @@ static struct ms_thread *pick_next(struct ms__sched *s)
 		if (g_sequence_iter_is_end(it))
 			return NULL;
 		t = g_sequence_get(it);
-		if (t->wake_tick > s->now)
-			s->now = t->wake_tick;
-		if (limit && s->now > limit)
-			s->now = limit;
+		if (t->wake_tick > NOW(s))
+			NOW(s) = t->wake_tick;
+		if (limit && NOW(s) > limit)
+			NOW(s) = limit;
 		expire_timeouts(s);
 	}
 }
@@ -249,9 +252,9 @@ static void switch_to(struct ms__sched *s, struct ms_thread *prev,
 	s->current = next;
 	if (next) {
 		s->stats.context_switches++;
-		s->now += MS__COST_SWITCH;
+		NOW(s) += MS__COST_SWITCH;
 		next->state = MS_THREAD_RUNNING;
-		next->slice_start = s->now;
+		next->slice_start = NOW(s);
 		ms__event(sim, MS_EV_SWITCH, next->tid, prev ? prev->tid : 0, 0);
 	}
 	ms__ctx_switch(prev ? &prev->ctx : &s->host, next ? &next->ctx : &s->host);
@@ -280,7 +283,7 @@ void ms__kernel_enter(struct ms_sim *sim, uint32_t cost)
 	struct ms_thread *t = s->current;
 
 	s->stats.kernel_entries++;
-	s->now += cost;
+	NOW(s) += cost;
 	if (!t)
 		return;
 	expire_timeouts(s);
@@ -305,7 +308,7 @@ void ms__kernel_exit(struct ms_sim *sim)
 
 	if (!t)
 		return;
-	if (slice && s->now - t->slice_start >= slice &&
+	if (slice && NOW(s) - t->slice_start >= slice &&
 	    runq_best_prio(s) <= t->prio)
 		s->need_resched = true;
 	if (!s->need_resched)
@@ -463,12 +466,7 @@ void ms__thread_sub_set(struct ms_thread *t, enum ms__subsys_id id, void *p)
 
 uint64_t ms_sim_now(const struct ms_sim *sim)
 {
-	return S(sim)->now;
-}
-
-void ms__clock_advance(struct ms_sim *sim, uint64_t ticks)
-{
-	S(sim)->now += ticks;
+	return ms__now(sim);
 }
 
 enum ms_run_status ms_sim_status(const struct ms_sim *sim)
@@ -521,7 +519,7 @@ static enum ms_run_status final_status(struct ms__sched *s)
 
 	if (s->stop_requested)
 		return MS_RUN_STOPPED;
-	if (limit && s->now >= limit && g_hash_table_size(s->threads))
+	if (limit && NOW(s) >= limit && g_hash_table_size(s->threads))
 		return MS_RUN_TICK_LIMIT;
 	if (g_hash_table_size(s->threads) == 0)
 		return MS_RUN_DONE;

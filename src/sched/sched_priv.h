@@ -73,7 +73,6 @@ struct ms__sched {
 	struct ms_thread *current;
 	GHashTable *threads;		/* tid -> live thread (not yet freed) */
 	ms_tid next_tid;
-	uint64_t now;
 
 	GQueue runq[MS__NPRIO];
 	uint32_t runq_bits;		/* bit p: runq[p] not empty */

@@ -405,6 +405,22 @@ int ms_thread_group_set(struct ms_sim *sim, ms_tid tid, uint32_t group)
 		return -ENOENT;
 	if (s->current && s->current->user)
 		return -EPERM;
+	for (int i = 0; i < MS__SUB__COUNT; i++) {
+		const struct ms__subsys *ss = ms__subsystems[i];
+		int ret;
+
+		if (!ss || !ss->group_set)
+			continue;
+		ret = ss->group_set(sim, t, group);
+		if (ret) {
+			while (--i >= 0) {
+				ss = ms__subsystems[i];
+				if (ss && ss->group_set)
+					ss->group_set(sim, t, t->group);
+			}
+			return ret;
+		}
+	}
 	t->group = group;
 	return 0;
 }
