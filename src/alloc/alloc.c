@@ -146,7 +146,7 @@ int ms_heap_destroy(struct ms_sim *sim, struct ms_heap *heap)
 		return -EINVAL;
 	if (caller_is_user(sim))
 		return -EPERM;
-	if (heap->used_chunks || heap->assigned ||
+	if (ms__heap_used_chunks(heap) || heap->assigned ||
 	    !ms__waitq_empty(&heap->waiters))
 		return -EBUSY;
 	heap_free(ms__alloc_state(sim), heap);
@@ -247,12 +247,15 @@ decide_registered(struct ms__alloc *a, struct ms__acct *ac, size_t bytes,
 }
 
 /*
- * Ask the active policy, and pick the heap. A built-in policy is decided
- * here with the same inline rule its ops table uses (alloc_priv.h).
+ * A built-in policy's decision, with the same inline rule its ops table
+ * uses (alloc_priv.h), and the heap it picks; NOT_BUILTIN for a
+ * registered policy.
  */
-static inline int decide(struct ms__alloc *a, struct ms__acct *ac,
-			 size_t bytes, unsigned kind, unsigned new_request,
-			 struct ms_heap **heap)
+#define NOT_BUILTIN 2
+
+static inline __attribute__((always_inline)) int
+decide_builtin(struct ms__alloc *a, struct ms__acct *ac, size_t bytes,
+	       unsigned new_request, struct ms_heap **heap)
 {
 	const struct ms_quota_ops *ops = a->ops;
 
@@ -272,6 +275,18 @@ static inline int decide(struct ms__alloc *a, struct ms__acct *ac,
 	}
 	if (ops == &ms__quota_unlimited)
 		return 0;
+	return NOT_BUILTIN;
+}
+
+/* Ask the active policy, and pick the heap. */
+static inline int decide(struct ms__alloc *a, struct ms__acct *ac,
+			 size_t bytes, unsigned kind, unsigned new_request,
+			 struct ms_heap **heap)
+{
+	int ret = decide_builtin(a, ac, bytes, new_request, heap);
+
+	if (G_LIKELY(ret != NOT_BUILTIN))
+		return ret;
 	return decide_registered(a, ac, bytes, kind, heap);
 }
 
@@ -296,11 +311,35 @@ static inline void held_sub(struct ms_quota_stats *st, uint64_t bytes,
 	st->count_held -= req;
 }
 
+/* The counters of a grant: the record's reference and the requester's,
+ * its group's, the totals' and the kind's counts. The totals keep only
+ * what is held and its peaks; the rest of ms_quota_total_stats() is the
+ * sum over the groups, every charge being in exactly one group. */
+static inline __attribute__((always_inline)) void
+grant_counts(struct ms__alloc *a, struct ms__acct *ac, uint64_t bytes,
+	     unsigned kind, unsigned req)
+{
+	struct ms_quota_stats *t = &a->total;
+	struct ms_alloc_kind_stats *k = &a->kinds[kind];
+
+	ac->refs++;
+	held_add(&ac->st, bytes, req);
+	held_add(&ac->grp->st, bytes, req);
+	t->bytes_held += bytes;
+	t->count_held += req;
+	if (t->bytes_held > t->bytes_peak)
+		t->bytes_peak = t->bytes_held;
+	if (t->count_held > t->count_peak)
+		t->count_peak = t->count_held;
+	k->granted++;
+	k->bytes_held += bytes;
+	if (k->bytes_held > k->bytes_peak)
+		k->bytes_peak = k->bytes_held;
+}
+
 /*
  * One attempt at a charged allocation: policy, heap, counters, event.
- * Inlined into its two callers: it is the hot path. The totals keep only
- * what is held and its peaks; the rest of ms_quota_total_stats() is the
- * sum over the groups, every charge being in exactly one group.
+ * Inlined into its two callers.
  */
 static inline __attribute__((always_inline)) int
 try_alloc(struct ms_sim *sim, struct ms__alloc *a, struct ms__acct *ac,
@@ -308,8 +347,6 @@ try_alloc(struct ms_sim *sim, struct ms__alloc *a, struct ms__acct *ac,
 {
 	uint32_t units = ms__heap_units_for(size);
 	uint64_t bytes = (uint64_t)units * MS__HEAP_UNIT;
-	struct ms_alloc_kind_stats *k;
-	struct ms_quota_stats *t = &a->total;
 	struct ms_heap *h;
 	unsigned req;
 	void *p;
@@ -328,20 +365,7 @@ try_alloc(struct ms_sim *sim, struct ms__alloc *a, struct ms__acct *ac,
 	if (G_UNLIKELY(!p))
 		return HEAP_FULL;
 
-	ac->refs++;
-	held_add(&ac->st, bytes, req);
-	held_add(&ac->grp->st, bytes, req);
-	t->bytes_held += bytes;
-	t->count_held += req;
-	if (t->bytes_held > t->bytes_peak)
-		t->bytes_peak = t->bytes_held;
-	if (t->count_held > t->count_peak)
-		t->count_peak = t->count_held;
-	k = &a->kinds[kind];
-	k->granted++;
-	k->bytes_held += bytes;
-	if (k->bytes_held > k->bytes_peak)
-		k->bytes_peak = k->bytes_held;
+	grant_counts(a, ac, bytes, kind, req);
 	ms__event(sim, MS_EV_ALLOC, ac->tid, bytes, h->id);
 	*out = p;
 	return 0;
@@ -471,14 +495,28 @@ uncharge(struct ms__alloc *a, struct ms__acct *ac, size_t bytes,
 	a->ops->uncharge(a->state, &c);
 }
 
+/* The counters of a credit: requester, its group, the totals, the kind. */
+static inline __attribute__((always_inline)) void
+credit_counts(struct ms__alloc *a, struct ms__acct *ac, uint64_t bytes,
+	      unsigned kind)
+{
+	unsigned req = ms__alloc_starts_request(kind);
+	struct ms_alloc_kind_stats *k = &a->kinds[kind];
+
+	held_sub(&ac->st, bytes, req);
+	held_sub(&ac->grp->st, bytes, req);
+	a->total.bytes_held -= bytes;
+	a->total.count_held -= req;
+	k->freed++;
+	k->bytes_held -= bytes;
+}
+
 /* Credit a charge back to its requester and the requester's group. */
 static inline __attribute__((always_inline)) void
 credit(struct ms__alloc *a, ms_tid tid, size_t bytes, unsigned kind,
        struct ms_heap *h)
 {
 	struct ms__acct *ac = G_LIKELY(tid < a->nacct) ? a->acct_tab[tid] : NULL;
-	struct ms_alloc_kind_stats *k;
-	unsigned req;
 
 	if (G_UNLIKELY(!ac)) {
 		credit_lost(h, tid);
@@ -486,14 +524,7 @@ credit(struct ms__alloc *a, ms_tid tid, size_t bytes, unsigned kind,
 	}
 	if (G_UNLIKELY(kind >= MS_ALLOC__COUNT))
 		kind = MS_ALLOC_OTHER;	/* a damaged kind byte */
-	req = ms__alloc_starts_request(kind);
-	held_sub(&ac->st, bytes, req);
-	held_sub(&ac->grp->st, bytes, req);
-	a->total.bytes_held -= bytes;
-	a->total.count_held -= req;
-	k = &a->kinds[kind];
-	k->freed++;
-	k->bytes_held -= bytes;
+	credit_counts(a, ac, bytes, kind);
 	if (G_UNLIKELY(a->has_uncharge))
 		uncharge(a, ac, bytes, kind, h);
 	ms__acct_unref(a, ac);
@@ -545,20 +576,19 @@ release(struct ms_sim *sim, struct ms__alloc *a, struct ms_heap *h, void *p)
 	return 0;
 }
 
-void ms__kfree(struct ms_sim *sim, void *p)
+/* Every free the fast path below does not take, and the checks of all. */
+static __attribute__((noinline)) void
+kfree_general(struct ms_sim *sim, struct ms__alloc *a, void *p)
 {
-	struct ms__alloc *a = ms__alloc_state(sim);
 	struct ms_heap *h;
 	uint16_t id;
 
-	if (!p)
-		return;
 	ms__clock_advance(sim, MS__COST_ALLOC);
 	/* Kernel callers pass chunks they got from ms__kalloc: trust the id
 	 * in the header to find the heap, but check it holds p. */
 	id = ms__heap_hdr_of(p)->heap_id;
-	h = G_LIKELY(id < a->nheaps) ? a->heap_tab[id] : NULL;
-	if (G_UNLIKELY(!h || !ms__heap_contains(h, p))) {
+	h = id < a->nheaps ? a->heap_tab[id] : NULL;
+	if (!h || !ms__heap_contains(h, p)) {
 		h = ms__heap_find(a, p);
 		if (!h) {
 			ms__log_warn("kfree of a pointer outside every heap");
@@ -566,6 +596,60 @@ void ms__kfree(struct ms_sim *sim, void *p)
 		}
 	}
 	release(sim, a, h, p);
+}
+
+/*
+ * The common free, as one straight line without a call: a charged chunk
+ * that passes the heap's checks and goes on its quick list, whose
+ * requester's record stays (it is alive or holds more), with no waiters,
+ * no policy of its own to tell and no event to keep. Everything else goes
+ * to kfree_general(). Nothing changes before that choice, and the changes
+ * after it are those kfree_general() makes for the same free (the same
+ * helpers), so either way gives the same result. A call in the common path
+ * would make the compiler save registers on every free: a free is mostly
+ * stores, and a store-bound path pays for each one.
+ */
+void ms__kfree(struct ms_sim *sim, void *p)
+{
+	struct ms__alloc *a = ms__alloc_state(sim);
+	struct ms__chunk_hdr *hd;
+	struct ms_thread *cur;
+	struct ms__acct *ac;
+	struct ms_heap *h;
+	uint32_t c, sz, tid;
+	uint64_t bytes;
+	unsigned kind;
+	uint16_t id;
+
+	if (G_UNLIKELY(!p))
+		return;
+	hd = ms__heap_hdr_of(p);
+	id = hd->heap_id;
+	if (G_UNLIKELY(id >= a->nheaps || !(h = a->heap_tab[id]) ||
+		       ms__sim_hot(sim)->ev_slow || a->has_uncharge ||
+		       ms__heap_check_chunk(h, p, &c) != MS__HEAP_OK))
+		goto general;
+	sz = hd->size_used >> 1;
+	tid = hd->tag;
+	kind = hd->kind & MS__HEAP_KIND_MASK;
+	if (G_UNLIKELY(!ms__heap_quick_room(h, sz - MS__HEAP_MIN_UNITS) ||
+		       tid >= a->nacct || !(ac = a->acct_tab[tid]) ||
+		       ac->refs < 2 || kind >= MS_ALLOC__COUNT ||
+		       !ms__waitq_empty(&h->waiters)))
+		goto general;
+	bytes = (uint64_t)(sz - (hd->kind >> MS__HEAP_SLACK_SHIFT)) *
+		MS__HEAP_UNIT;
+	cur = ms__current(sim);
+
+	ms__clock_advance(sim, MS__COST_ALLOC);
+	ms__heap_quick_push(h, c, sz);
+	credit_counts(a, ac, bytes, kind);
+	ac->refs--;
+	ms__event(sim, MS_EV_FREE, cur ? ms__thread_tid(cur) : MS_TID_NONE,
+		  bytes, tid);
+	return;
+general:
+	kfree_general(sim, a, p);
 }
 
 ms_tid ms__kalloc_owner(const void *p)

@@ -123,15 +123,13 @@ int ms__heap_init(struct ms_heap *h, void *mem, size_t size)
 	h->end = units - MS__HEAP_HDR_UNITS;
 	h->bucket_bits = 0;
 	memset(h->buckets, 0, sizeof(h->buckets));
-	h->free_units = h->end;
 	h->used_units = 0;
 	h->max_used_units = 0;
-	h->used_chunks = 0;
+	h->lost_chunks = 0;
 	h->free_chunks = 0;
 	h->allocs = h->frees = h->failures = 0;
 	h->double_frees = h->corruptions = 0;
 	h->quick_depth = 0;
-	h->quick_chunks = 0;
 	memset(h->quick_len, 0, sizeof(h->quick_len));
 	h->quick_hits = h->quick_flushes = 0;
 
@@ -187,14 +185,13 @@ static void coalesce(struct ms_heap *h, uint32_t c);
 static __attribute__((noinline)) void quick_recover(struct ms_heap *h)
 {
 	uint64_t expect = 0, found = 0;
-	uint32_t c = 0, prev = 0, nexp = h->quick_chunks, nfound = 0;
+	uint32_t c = 0, prev = 0, nexp = ms__heap_quick_count(h), nfound = 0;
 
 	h->corruptions++;
 	for (uint32_t q = 0; q < MS__HEAP_QUICK_CLASSES; q++) {
 		expect += (uint64_t)h->quick_len[q] * (q + MS__HEAP_MIN_UNITS);
 		h->quick_len[q] = 0;
 	}
-	h->quick_chunks = 0;
 	while (c < h->end) {
 		const struct ms__chunk_hdr *hd = ms__heap_hdr(h, c);
 		uint32_t sz = hd->size_used >> 1;
@@ -214,9 +211,8 @@ static __attribute__((noinline)) void quick_recover(struct ms_heap *h)
 		c += csize(h, c);
 	}
 	/* The cached units were counted free; what was not found is not. */
-	h->free_units -= (uint32_t)(expect - found);
 	h->used_units += (uint32_t)(expect - found);
-	h->used_chunks += nexp - nfound;
+	h->lost_chunks += nexp - nfound;
 }
 
 /* The buckets: find, split, and on a miss give the quick lists back and
@@ -226,11 +222,11 @@ static inline void *alloc_slow(struct ms_heap *h, uint32_t sz, uint32_t tag,
 {
 	uint32_t c, have;
 
-	if (!sz || sz > h->free_units)
+	if (!sz || sz > ms__heap_free_units(h))
 		goto fail;
 	c = find_chunk(h, sz);
 	if (c == UINT32_MAX) {
-		if (!h->quick_chunks)
+		if (!ms__heap_quick_count(h))
 			goto fail;
 		ms__heap_quick_flush(h);
 		c = find_chunk(h, sz);
@@ -381,7 +377,7 @@ static void quick_trim(struct ms_heap *h, uint32_t q, uint32_t keep)
 
 void ms__heap_quick_flush(struct ms_heap *h)
 {
-	if (!h->quick_chunks)
+	if (!ms__heap_quick_count(h))
 		return;
 	for (uint32_t q = 0; q < MS__HEAP_QUICK_CLASSES; q++)
 		quick_trim(h, q, 0);
@@ -431,7 +427,7 @@ void ms__heap_get_stats(const struct ms_heap *h, struct ms_heap_stats *out)
 	uint32_t largest = 0, nfree = h->free_chunks;
 
 	memset(out, 0, sizeof(*out));
-	if (h->quick_chunks) {
+	if (ms__heap_quick_count(h)) {
 		largest = coalesced_view(h, &nfree);
 	} else if (h->bucket_bits) {
 		/* The largest free chunk is in the highest non-empty bucket. */
@@ -446,22 +442,23 @@ void ms__heap_get_stats(const struct ms_heap *h, struct ms_heap_stats *out)
 	}
 	out->id = h->id;
 	out->capacity = (size_t)h->end * MS__HEAP_UNIT;
-	out->free_bytes = (size_t)h->free_units * MS__HEAP_UNIT;
+	out->free_bytes = (size_t)ms__heap_free_units(h) * MS__HEAP_UNIT;
 	out->allocated_bytes = (size_t)h->used_units * MS__HEAP_UNIT;
 	out->max_allocated_bytes = (size_t)h->max_used_units * MS__HEAP_UNIT;
 	out->largest_free_bytes = (size_t)largest * MS__HEAP_UNIT;
 	out->largest_request = largest ? (size_t)(largest - MS__HEAP_HDR_UNITS) *
 					 MS__HEAP_UNIT : 0;
-	out->fragmentation_pct = h->free_units ?
-		(unsigned)(100 - (uint64_t)largest * 100 / h->free_units) : 0;
-	out->used_chunks = h->used_chunks;
+	out->fragmentation_pct = ms__heap_free_units(h) ?
+		(unsigned)(100 - (uint64_t)largest * 100 /
+			   ms__heap_free_units(h)) : 0;
+	out->used_chunks = ms__heap_used_chunks(h);
 	out->free_chunks = nfree;
 	out->allocs = h->allocs;
 	out->frees = h->frees;
 	out->failures = h->failures;
 	out->double_frees = h->double_frees;
 	out->corruptions = h->corruptions;
-	out->quick_chunks = h->quick_chunks;
+	out->quick_chunks = ms__heap_quick_count(h);
 	out->quick_hits = h->quick_hits;
 }
 
@@ -501,8 +498,8 @@ unsigned ms__heap_verify(const struct ms_heap *h)
 	}
 	if (c != h->end || ms__heap_hdr(h, h->end)->left_size != c - prev)
 		bad++;
-	if (fu != h->free_units || uu != h->used_units ||
-	    nfree != h->free_chunks || nquick != h->quick_chunks)
+	if (fu != ms__heap_free_units(h) || uu != h->used_units ||
+	    nfree != h->free_chunks || nquick != ms__heap_quick_count(h))
 		bad++;
 	for (int b = 0; b < MS__HEAP_NBUCKETS; b++) {
 		uint32_t first, x;

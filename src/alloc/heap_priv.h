@@ -70,8 +70,8 @@
  * behaves exactly as sys_heap (placement and fragmentation included).
  *
  * Invariants: no two free chunks are adjacent; every chunk's left_size
- * equals the size of the chunk below it; free_units + used_units equals the
- * capacity (free_units counts quick-listed chunks too); a chunk is in
+ * equals the size of the chunk below it; the free units (derived: the
+ * capacity less used_units) count quick-listed chunks too; a chunk is in
  * exactly one bucket iff it is free, and on exactly one quick list iff it
  * carries MAGIC_QUICK.
  *
@@ -148,17 +148,16 @@ struct ms_heap {
 
 	/* quick lists: heads (unit offsets), lengths, the depth limit */
 	uint32_t quick_depth;			/* 0: no quick lists */
-	uint32_t quick_chunks;			/* cached chunks, all lists */
 	uint32_t quick_head[MS__HEAP_QUICK_CLASSES];
 	uint8_t quick_len[MS__HEAP_QUICK_CLASSES];
 	uint64_t quick_hits;			/* allocations served from them */
 	uint64_t quick_flushes;			/* times they were emptied */
 
-	/* statistics, in units where they are sizes */
-	uint32_t free_units;
+	/* statistics, in units where they are sizes; free units, used and
+	 * cached chunks are derived (ms__heap_free_units and below) */
 	uint32_t used_units;
 	uint32_t max_used_units;
-	uint32_t used_chunks;
+	uint32_t lost_chunks;	/* cached chunks a damaged quick list lost */
 	uint32_t free_chunks;
 	uint64_t allocs;
 	uint64_t frees;
@@ -180,6 +179,28 @@ static inline struct ms__chunk_hdr *ms__heap_hdr(const struct ms_heap *h,
 static inline struct ms__chunk_hdr *ms__heap_hdr_of(const void *p)
 {
 	return (struct ms__chunk_hdr *)((uint8_t *)p - MS__HEAP_HDR_BYTES);
+}
+
+/* Free units, quick-listed chunks included: the capacity less the used. */
+static inline uint32_t ms__heap_free_units(const struct ms_heap *h)
+{
+	return h->end - h->used_units;
+}
+
+/* Chunks handed out and not given back (lost ones count as used). */
+static inline uint32_t ms__heap_used_chunks(const struct ms_heap *h)
+{
+	return (uint32_t)(h->allocs - h->frees) + h->lost_chunks;
+}
+
+/* Chunks cached on the quick lists. */
+static inline uint32_t ms__heap_quick_count(const struct ms_heap *h)
+{
+	uint32_t n = 0;
+
+	for (uint32_t q = 0; q < MS__HEAP_QUICK_CLASSES; q++)
+		n += h->quick_len[q];
+	return n;
 }
 
 /* Units a request of size bytes takes (0 if it can never fit a u32). */
@@ -218,30 +239,42 @@ static inline uint32_t *ms__heap_links(const struct ms_heap *h, uint32_t c)
 }
 
 /*
- * Take the head of quick list q into *c. The link lives in freed memory,
- * where a write after free could aim it anywhere: it is followed only from
- * a chunk that still carries the quick magic and the list's size, and
- * only into the arena. false: the list is damaged (nothing taken).
+ * The head of quick list q, if it can be taken: *c and its successor
+ * *next. The link lives in freed memory, where a write after free could
+ * aim it anywhere: it is followed only from a chunk that still carries
+ * the quick magic and the list's size, and only into the arena. false:
+ * the list is empty or damaged. Changes nothing.
  */
-static inline bool ms__heap_quick_pop(struct ms_heap *h, uint32_t q,
-				      uint32_t *c)
+static inline __attribute__((always_inline)) bool
+ms__heap_quick_peek(const struct ms_heap *h, uint32_t q, uint32_t *c,
+		    uint32_t *next)
 {
 	uint32_t head = h->quick_head[q];
 	const struct ms__chunk_hdr *hd;
-	uint32_t next;
 
-	if (__builtin_expect(head >= h->end, 0))
+	if (__builtin_expect(!h->quick_len[q] || head >= h->end, 0))
 		return false;
 	hd = ms__heap_hdr(h, head);
-	next = ms__heap_links(h, head)[0];
+	*next = ms__heap_links(h, head)[0];
 	if (__builtin_expect(hd->magic != MS__HEAP_MAGIC_QUICK ||
 			     hd->size_used != ((q + MS__HEAP_MIN_UNITS) << 1 | 1u) ||
-			     (h->quick_len[q] > 1 && next >= h->end), 0))
+			     (h->quick_len[q] > 1 && *next >= h->end), 0))
+		return false;
+	*c = head;
+	return true;
+}
+
+/* Take the head of quick list q into *c; false: empty or damaged (nothing
+ * taken). */
+static inline __attribute__((always_inline)) bool
+ms__heap_quick_pop(struct ms_heap *h, uint32_t q, uint32_t *c)
+{
+	uint32_t next;
+
+	if (!ms__heap_quick_peek(h, q, c, &next))
 		return false;
 	h->quick_head[q] = next;
 	h->quick_len[q]--;
-	h->quick_chunks--;
-	*c = head;
 	return true;
 }
 
@@ -257,11 +290,9 @@ static inline void *ms__heap_take(struct ms_heap *h, uint32_t c,
 	hd->kind = (uint8_t)((kind & MS__HEAP_KIND_MASK) |
 			     (have - sz) << MS__HEAP_SLACK_SHIFT);
 	hd->magic = MS__HEAP_MAGIC_USED;
-	h->free_units -= have;
 	h->used_units += have;
 	if (h->used_units > h->max_used_units)
 		h->max_used_units = h->used_units;
-	h->used_chunks++;
 	h->allocs++;
 	return (uint8_t *)hd + MS__HEAP_HDR_BYTES;
 }
@@ -279,7 +310,7 @@ ms__heap_alloc_units(struct ms_heap *h, uint32_t sz, uint32_t tag, uint8_t kind)
 
 	/* The chunk is already cut to size, marked used and carries this
 	 * heap's id; only the owner's fields change. */
-	if (__builtin_expect(q < MS__HEAP_QUICK_CLASSES && h->quick_len[q] &&
+	if (__builtin_expect(q < MS__HEAP_QUICK_CLASSES &&
 			     ms__heap_quick_pop(h, q, &c), 1)) {
 		h->quick_hits++;
 		return ms__heap_take(h, c, sz, sz, tag, kind);
@@ -333,13 +364,43 @@ ms__heap_check_chunk(const struct ms_heap *h, const void *p, uint32_t *chunk)
 	left = hd->left_size;
 	if (__builtin_expect(sz < MS__HEAP_MIN_UNITS || sz > h->end - c ||
 			     hd->heap_id != h->id ||
-			     ms__heap_hdr(h, c + sz)->left_size != sz ||
-			     (left == 0) != (c == 0) || left > c ||
-			     (left && ms__heap_hdr(h, c - left)->size_used >> 1 !=
-			      left), 0))
+			     ms__heap_hdr(h, c + sz)->left_size != sz, 0))
 		return MS__HEAP_CORRUPT;
+	/* The left neighbour: none for chunk 0, else 1..c units below. */
+	if (__builtin_expect(c != 0, 1)) {
+		if (__builtin_expect(left - 1 >= c ||
+				     ms__heap_hdr(h, c - left)->size_used >> 1 !=
+				     left, 0))
+			return MS__HEAP_CORRUPT;
+	} else if (left) {
+		return MS__HEAP_CORRUPT;
+	}
 	*chunk = c;
 	return MS__HEAP_OK;
+}
+
+/* Whether quick list q (chunk size q + 3 units) has room for one more. */
+static inline bool ms__heap_quick_room(const struct ms_heap *h, uint32_t q)
+{
+	return q < MS__HEAP_QUICK_CLASSES && h->quick_len[q] < h->quick_depth;
+}
+
+/* Free checked chunk c of sz units onto its quick list, which has room.
+ * It stays cut and marked used: nothing merges with it. */
+static inline __attribute__((always_inline)) void
+ms__heap_quick_push(struct ms_heap *h, uint32_t c, uint32_t sz)
+{
+	struct ms__chunk_hdr *hd = ms__heap_hdr(h, c);
+	uint32_t q = sz - MS__HEAP_MIN_UNITS;
+
+	h->used_units -= sz;
+	h->frees++;
+	hd->tag = 0;
+	hd->kind = 0;
+	hd->magic = MS__HEAP_MAGIC_QUICK;
+	ms__heap_links(h, c)[0] = h->quick_head[q];
+	h->quick_head[q] = c;
+	h->quick_len[q]++;
 }
 
 /*
@@ -360,22 +421,12 @@ ms__heap_release(struct ms_heap *h, void *p)
 	hd = ms__heap_hdr(h, c);
 	sz = hd->size_used >> 1;
 	q = sz - MS__HEAP_MIN_UNITS;
-	h->free_units += sz;
-	h->used_units -= sz;
-	h->used_chunks--;
-	h->frees++;
-	if (__builtin_expect(q < MS__HEAP_QUICK_CLASSES &&
-			     h->quick_len[q] < h->quick_depth, 1)) {
-		/* Stays cut and marked used: nothing merges with it. */
-		hd->tag = 0;
-		hd->kind = 0;
-		hd->magic = MS__HEAP_MAGIC_QUICK;
-		ms__heap_links(h, c)[0] = h->quick_head[q];
-		h->quick_head[q] = c;
-		h->quick_len[q]++;
-		h->quick_chunks++;
+	if (__builtin_expect(ms__heap_quick_room(h, q), 1)) {
+		ms__heap_quick_push(h, c, sz);
 		return MS__HEAP_OK;
 	}
+	h->used_units -= sz;
+	h->frees++;
 	ms__heap_coalesce(h, c);
 	return MS__HEAP_OK;
 }
