@@ -311,10 +311,13 @@ static inline void held_sub(struct ms_quota_stats *st, uint64_t bytes,
 	st->count_held -= req;
 }
 
-/* The counters of a grant: the record's reference and the requester's,
- * its group's, the totals' and the kind's counts. The totals keep only
- * what is held and its peaks; the rest of ms_quota_total_stats() is the
- * sum over the groups, every charge being in exactly one group. */
+/*
+ * The counters of a grant: the requester's (which keep its record alive,
+ * ms__acct_needed), its group's, the totals' and the kind's. The totals
+ * keep only what is held and its peaks; the rest of
+ * ms_quota_total_stats() is the sum over the groups, every charge being
+ * in exactly one group.
+ */
 static inline __attribute__((always_inline)) void
 grant_counts(struct ms__alloc *a, struct ms__acct *ac, uint64_t bytes,
 	     unsigned kind, unsigned req)
@@ -322,7 +325,6 @@ grant_counts(struct ms__alloc *a, struct ms__acct *ac, uint64_t bytes,
 	struct ms_quota_stats *t = &a->total;
 	struct ms_alloc_kind_stats *k = &a->kinds[kind];
 
-	ac->refs++;
 	held_add(&ac->st, bytes, req);
 	held_add(&ac->grp->st, bytes, req);
 	t->bytes_held += bytes;
@@ -495,6 +497,13 @@ uncharge(struct ms__alloc *a, struct ms__acct *ac, size_t bytes,
 	a->ops->uncharge(a->state, &c);
 }
 
+/* The record to credit for tid: a table lookup (the fast path of a free
+ * tries the freeing thread's own first); NULL if there is none. */
+static inline struct ms__acct *acct_of(const struct ms__alloc *a, ms_tid tid)
+{
+	return G_LIKELY(tid < a->nacct) ? a->acct_tab[tid] : NULL;
+}
+
 /* The counters of a credit: requester, its group, the totals, the kind. */
 static inline __attribute__((always_inline)) void
 credit_counts(struct ms__alloc *a, struct ms__acct *ac, uint64_t bytes,
@@ -516,7 +525,7 @@ static inline __attribute__((always_inline)) void
 credit(struct ms__alloc *a, ms_tid tid, size_t bytes, unsigned kind,
        struct ms_heap *h)
 {
-	struct ms__acct *ac = G_LIKELY(tid < a->nacct) ? a->acct_tab[tid] : NULL;
+	struct ms__acct *ac = acct_of(a, tid);
 
 	if (G_UNLIKELY(!ac)) {
 		credit_lost(h, tid);
@@ -527,7 +536,7 @@ credit(struct ms__alloc *a, ms_tid tid, size_t bytes, unsigned kind,
 	credit_counts(a, ac, bytes, kind);
 	if (G_UNLIKELY(a->has_uncharge))
 		uncharge(a, ac, bytes, kind, h);
-	ms__acct_unref(a, ac);
+	ms__acct_settle(a, ac);
 }
 
 static const char *check_text(enum ms__heap_check chk)
@@ -599,57 +608,64 @@ kfree_general(struct ms_sim *sim, struct ms__alloc *a, void *p)
 }
 
 /*
- * The common free, as one straight line without a call: a charged chunk
- * that passes the heap's checks and goes on its quick list, whose
- * requester's record stays (it is alive or holds more), with no waiters,
- * no policy of its own to tell and no event to keep. Everything else goes
- * to kfree_general(). Nothing changes before that choice, and the changes
- * after it are those kfree_general() makes for the same free (the same
- * helpers), so either way gives the same result. A call in the common path
- * would make the compiler save registers on every free: a free is mostly
- * stores, and a store-bound path pays for each one.
+ * The common free, as one straight line: a charged chunk that passes the
+ * heap's checks, whose requester's thread is alive, with no waiters, no
+ * policy of its own to tell and no event to keep (the only call left is
+ * the coalescing of a chunk its quick list has no room for). Everything
+ * else goes to kfree_general().
+ * Nothing changes before that choice, and the changes after it are those
+ * kfree_general() makes for the same free (the same helpers), so either
+ * way gives the same result.
+ *
+ * Two guesses shorten the chain of dependent loads from p to the stores,
+ * which is what a free waits for: that the chunk is the system heap's
+ * (else its id indexes the heap table) and that the freeing thread is its
+ * requester (else its tid indexes the record table). Each guess is a
+ * branch the CPU predicts, so the heap and the record are at hand before
+ * the header is read; a wrong guess costs a lookup, not a result.
  */
 void ms__kfree(struct ms_sim *sim, void *p)
 {
 	struct ms__alloc *a = ms__alloc_state(sim);
+	struct ms_thread *cur = ms__current(sim);
 	struct ms__chunk_hdr *hd;
-	struct ms_thread *cur;
-	struct ms__acct *ac;
+	struct ms__acct *ac = NULL;
 	struct ms_heap *h;
 	uint32_t c, sz, tid;
 	uint64_t bytes;
 	unsigned kind;
-	uint16_t id;
 
-	if (G_UNLIKELY(!p))
-		return;
+	if (G_UNLIKELY(!p || !cur || ms__sim_hot(sim)->ev_slow ||
+		       a->has_uncharge))
+		goto general;
 	hd = ms__heap_hdr_of(p);
-	id = hd->heap_id;
-	if (G_UNLIKELY(id >= a->nheaps || !(h = a->heap_tab[id]) ||
-		       ms__sim_hot(sim)->ev_slow || a->has_uncharge ||
-		       ms__heap_check_chunk(h, p, &c) != MS__HEAP_OK))
+	if (G_LIKELY(hd->heap_id == MS_HEAP_SYSTEM_ID))
+		h = a->sys;
+	else if (hd->heap_id >= a->nheaps ||
+		 !(h = a->heap_tab[hd->heap_id]))
+		goto general;
+	if (G_UNLIKELY(ms__heap_check_chunk(h, p, &c) != MS__HEAP_OK))
 		goto general;
 	sz = hd->size_used >> 1;
 	tid = hd->tag;
 	kind = hd->kind & MS__HEAP_KIND_MASK;
-	if (G_UNLIKELY(!ms__heap_quick_room(h, sz - MS__HEAP_MIN_UNITS) ||
-		       tid >= a->nacct || !(ac = a->acct_tab[tid]) ||
-		       ac->refs < 2 || kind >= MS_ALLOC__COUNT ||
+	ac = ms__thread_sub(cur, MS__SUB_ALLOC);
+	if (G_UNLIKELY(!ac || ac->tid != tid))
+		ac = acct_of(a, tid);
+	if (G_UNLIKELY(!ac || !ac->thread || kind >= MS_ALLOC__COUNT ||
 		       !ms__waitq_empty(&h->waiters)))
 		goto general;
 	bytes = (uint64_t)(sz - (hd->kind >> MS__HEAP_SLACK_SHIFT)) *
 		MS__HEAP_UNIT;
-	cur = ms__current(sim);
 
 	ms__clock_advance(sim, MS__COST_ALLOC);
-	ms__heap_quick_push(h, c, sz);
+	ms__heap_free_checked(h, c, sz);
 	credit_counts(a, ac, bytes, kind);
-	ac->refs--;
-	ms__event(sim, MS_EV_FREE, cur ? ms__thread_tid(cur) : MS_TID_NONE,
-		  bytes, tid);
+	ms__event(sim, MS_EV_FREE, ms__thread_tid(cur), bytes, ac->tid);
 	return;
 general:
-	kfree_general(sim, a, p);
+	if (p)
+		kfree_general(sim, a, p);
 }
 
 ms_tid ms__kalloc_owner(const void *p)

@@ -24,14 +24,16 @@ struct ms__gacct {
 };
 
 /*
- * A thread's accounting record. One reference while the thread lives and
- * one per outstanding charge, so that a free after the thread died still
- * finds whom to credit. When the last reference goes, the counters are
+ * A thread's accounting record. It lives while the thread lives and while
+ * any of its charges is outstanding (st.granted > st.freed: every charged
+ * chunk counts once in granted until it is credited in freed), so that a
+ * free after the thread died still finds whom to credit; that is its
+ * reference count, kept by the counters the charged path updates anyway.
+ * When the thread is gone and nothing is outstanding, the counters are
  * kept in the retired table and the record is freed.
  */
 struct ms__acct {
 	ms_tid tid;
-	uint32_t refs;
 	struct ms_thread *thread;	/* NULL once the thread is gone */
 	struct ms__gacct *grp;		/* the group its charges count in */
 	struct ms_heap *pool;		/* assigned pool (live threads only) */
@@ -83,9 +85,17 @@ void ms__acct_retire(struct ms__alloc *a, struct ms__acct *ac);
 int ms__acct_group_set(struct ms__alloc *a, struct ms_thread *t,
 		       uint32_t group);
 
-static inline void ms__acct_unref(struct ms__alloc *a, struct ms__acct *ac)
+/* Whether the record still has to live: its thread runs or it is owed
+ * credits. */
+static inline bool ms__acct_needed(const struct ms__acct *ac)
 {
-	if (__builtin_expect(--ac->refs == 0, 0))
+	return ac->thread || ac->st.granted != ac->st.freed;
+}
+
+/* After a credit or the thread's end: free the record if it is done. */
+static inline void ms__acct_settle(struct ms__alloc *a, struct ms__acct *ac)
+{
+	if (__builtin_expect(!ms__acct_needed(ac), 0))
 		ms__acct_retire(a, ac);
 }
 

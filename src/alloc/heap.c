@@ -131,7 +131,7 @@ int ms__heap_init(struct ms_heap *h, void *mem, size_t size)
 	h->double_frees = h->corruptions = 0;
 	h->quick_depth = 0;
 	memset(h->quick_len, 0, sizeof(h->quick_len));
-	h->quick_hits = h->quick_flushes = 0;
+	h->bucket_allocs = h->quick_flushes = 0;
 
 	memset(ms__heap_hdr(h, 0), 0, MS__HEAP_HDR_BYTES);
 	set_size(h, 0, h->end, false);
@@ -258,6 +258,7 @@ static inline void *alloc_slow(struct ms_heap *h, uint32_t sz, uint32_t tag,
 	}
 	set_size(h, c, have, true);
 	ms__heap_hdr(h, c)->heap_id = h->id;
+	h->bucket_allocs++;
 	return ms__heap_take(h, c, have, sz, tag, kind);
 fail:
 	h->failures++;
@@ -459,7 +460,7 @@ void ms__heap_get_stats(const struct ms_heap *h, struct ms_heap_stats *out)
 	out->double_frees = h->double_frees;
 	out->corruptions = h->corruptions;
 	out->quick_chunks = ms__heap_quick_count(h);
-	out->quick_hits = h->quick_hits;
+	out->quick_hits = h->allocs - h->bucket_allocs;
 }
 
 unsigned ms__heap_verify(const struct ms_heap *h)

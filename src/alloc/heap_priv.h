@@ -88,6 +88,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <memsim/heap.h>
 
@@ -150,7 +151,8 @@ struct ms_heap {
 	uint32_t quick_depth;			/* 0: no quick lists */
 	uint32_t quick_head[MS__HEAP_QUICK_CLASSES];
 	uint8_t quick_len[MS__HEAP_QUICK_CLASSES];
-	uint64_t quick_hits;			/* allocations served from them */
+	uint64_t bucket_allocs;			/* allocations not served from
+						 * them (quick hits: the rest) */
 	uint64_t quick_flushes;			/* times they were emptied */
 
 	/* statistics, in units where they are sizes; free units, used and
@@ -179,6 +181,22 @@ static inline struct ms__chunk_hdr *ms__heap_hdr(const struct ms_heap *h,
 static inline struct ms__chunk_hdr *ms__heap_hdr_of(const void *p)
 {
 	return (struct ms__chunk_hdr *)((uint8_t *)p - MS__HEAP_HDR_BYTES);
+}
+
+/*
+ * Set the second half of a header (tag, heap_id, kind, magic) as one
+ * 8-byte store: allocation and free each write all four, and a store is
+ * what the hot paths pay for most.
+ */
+static inline void ms__heap_set_owner(struct ms__chunk_hdr *hd, uint32_t tag,
+				      uint16_t heap_id, uint8_t kind,
+				      uint8_t magic)
+{
+	struct ms__chunk_hdr v = {
+		.tag = tag, .heap_id = heap_id, .kind = kind, .magic = magic,
+	};
+
+	memcpy(&hd->tag, &v.tag, MS__HEAP_UNIT);
 }
 
 /* Free units, quick-listed chunks included: the capacity less the used. */
@@ -286,10 +304,10 @@ static inline void *ms__heap_take(struct ms_heap *h, uint32_t c,
 {
 	struct ms__chunk_hdr *hd = ms__heap_hdr(h, c);
 
-	hd->tag = tag;
-	hd->kind = (uint8_t)((kind & MS__HEAP_KIND_MASK) |
-			     (have - sz) << MS__HEAP_SLACK_SHIFT);
-	hd->magic = MS__HEAP_MAGIC_USED;
+	ms__heap_set_owner(hd, tag, h->id,
+			   (uint8_t)((kind & MS__HEAP_KIND_MASK) |
+				     (have - sz) << MS__HEAP_SLACK_SHIFT),
+			   MS__HEAP_MAGIC_USED);
 	h->used_units += have;
 	if (h->used_units > h->max_used_units)
 		h->max_used_units = h->used_units;
@@ -312,7 +330,6 @@ ms__heap_alloc_units(struct ms_heap *h, uint32_t sz, uint32_t tag, uint8_t kind)
 	 * heap's id; only the owner's fields change. */
 	if (__builtin_expect(q < MS__HEAP_QUICK_CLASSES &&
 			     ms__heap_quick_pop(h, q, &c), 1)) {
-		h->quick_hits++;
 		return ms__heap_take(h, c, sz, sz, tag, kind);
 	}
 	return ms__heap_alloc_slow(h, sz, tag, kind);
@@ -395,12 +412,24 @@ ms__heap_quick_push(struct ms_heap *h, uint32_t c, uint32_t sz)
 
 	h->used_units -= sz;
 	h->frees++;
-	hd->tag = 0;
-	hd->kind = 0;
-	hd->magic = MS__HEAP_MAGIC_QUICK;
+	ms__heap_set_owner(hd, 0, h->id, 0, MS__HEAP_MAGIC_QUICK);
 	ms__heap_links(h, c)[0] = h->quick_head[q];
 	h->quick_head[q] = c;
 	h->quick_len[q]++;
+}
+
+/* Free chunk c of sz units, which passed the checks: onto its quick list
+ * if that has room, else coalesced into the buckets. */
+static inline __attribute__((always_inline)) void
+ms__heap_free_checked(struct ms_heap *h, uint32_t c, uint32_t sz)
+{
+	if (__builtin_expect(ms__heap_quick_room(h, sz - MS__HEAP_MIN_UNITS), 1)) {
+		ms__heap_quick_push(h, c, sz);
+		return;
+	}
+	h->used_units -= sz;
+	h->frees++;
+	ms__heap_coalesce(h, c);
 }
 
 /*
@@ -413,21 +442,13 @@ ms__heap_release(struct ms_heap *h, void *p)
 {
 	struct ms__chunk_hdr *hd;
 	enum ms__heap_check chk;
-	uint32_t c = 0, sz, q;
+	uint32_t c = 0;
 
 	chk = ms__heap_check_chunk(h, p, &c);
 	if (__builtin_expect(chk != MS__HEAP_OK, 0))
 		return ms__heap_refuse(h, chk);
 	hd = ms__heap_hdr(h, c);
-	sz = hd->size_used >> 1;
-	q = sz - MS__HEAP_MIN_UNITS;
-	if (__builtin_expect(ms__heap_quick_room(h, q), 1)) {
-		ms__heap_quick_push(h, c, sz);
-		return MS__HEAP_OK;
-	}
-	h->used_units -= sz;
-	h->frees++;
-	ms__heap_coalesce(h, c);
+	ms__heap_free_checked(h, c, hd->size_used >> 1);
 	return MS__HEAP_OK;
 }
 

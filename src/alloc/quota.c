@@ -7,9 +7,9 @@
  * made for a thread, whom to credit when it is freed, and that keeps the
  * per-thread and per-group figures a quota policy decides on.
  *
- * Invariants: a thread's record is referenced once by the live thread and
- * once per outstanding charge (alloc.c takes and drops those), and lives
- * exactly that long; its counters then move to the retired table, so
+ * Invariants: a thread's record lives while its thread does and while it
+ * has outstanding charges (granted > freed; alloc.c counts both), exactly
+ * that long; its counters then move to the retired table, so
  * reports can read them after the thread is gone. Group records live as
  * long as the sim. Policy names are compared only when a policy is
  * registered or selected, never per request.
@@ -71,7 +71,6 @@ int ms__acct_thread_new(struct ms__alloc *a, struct ms_thread *parent,
 		return -ENOMEM;
 	}
 	ac->tid = tid;
-	ac->refs = 1;
 	ac->thread = child;
 	ac->st.group = ac->grp->id;
 	ac->st.alive = true;
@@ -109,7 +108,7 @@ void ms__acct_thread_gone(struct ms__alloc *a, struct ms_thread *t)
 	ac->pool = NULL;
 	ac->thread = NULL;
 	ac->st.alive = false;
-	ms__acct_unref(a, ac);
+	ms__acct_settle(a, ac);
 }
 
 /*
