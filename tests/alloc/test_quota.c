@@ -654,9 +654,25 @@ static void group_setter(struct ms_sim *sim, void *arg)
 {
 	struct mover *m = arg;
 
+	struct ms_quota_stats g1, g2, t;
+
 	ms_sleep(sim, 500);
 	assert_int_equal(ms_quota_group_stats(sim, 1, &m->g1_before), 0);
 	assert_int_equal(ms_thread_group_set(sim, m->tid, 2), 0);
+	/* What the mover holds moves at once; its history stays. */
+	assert_int_equal(ms_quota_group_stats(sim, 1, &g1), 0);
+	assert_int_equal(ms_quota_group_stats(sim, 2, &g2), 0);
+	assert_int_equal(g1.bytes_held, 0);
+	assert_int_equal(g1.count_held, 0);
+	assert_int_equal(g1.granted, 2);
+	assert_int_equal(g1.bytes_peak, 80);
+	assert_int_equal(g2.bytes_held, 80);
+	assert_int_equal(g2.count_held, 2);
+	assert_int_equal(g2.granted, 0);
+	assert_int_equal(g2.bytes_peak, 80);
+	assert_int_equal(ms_quota_thread_stats(sim, m->tid, &t), 0);
+	assert_int_equal(t.group, 2);
+	assert_int_equal(t.bytes_held, 80);
 }
 
 static void quota_group_move_takes_charges_along(void **state)

@@ -20,6 +20,8 @@ struct scene {
 	uint64_t tick_got[2];
 	uint32_t waiters_seen;
 	bool free_one;
+	ms_tid waiter;
+	struct ms_quota_stats waiting;	/* the waiter's, while it waits */
 };
 
 static void filler(struct ms_sim *sim, void *arg)
@@ -32,6 +34,9 @@ static void filler(struct ms_sim *sim, void *arg)
 	ms_sleep(sim, 100);		/* the waiters block meanwhile */
 	ms_heap_stats(ms_heap_system(sim), &hs);
 	s->waiters_seen = hs.waiters;
+	if (s->waiter)
+		assert_int_equal(ms_quota_thread_stats(sim, s->waiter,
+						       &s->waiting), 0);
 	if (s->free_one) {
 		s->tick_free = ms_sim_now(sim);
 		s->fill.got--;
@@ -66,7 +71,11 @@ static void kalloc_wait_woken_by_free(void **state)
 
 	spawn(sim, "filler", 0, 0, MS_GROUP_INHERIT, filler, &s);
 	w = spawn(sim, "waiter", 1, 0, MS_GROUP_INHERIT, waiter0, &s);
+	s.waiter = w;
 	assert_int_equal(ms_sim_run(sim), 0);
+	/* A request counts once it is decided: not while it waits. */
+	assert_int_equal(s.waiting.requested, 0);
+	assert_int_equal(s.waiting.granted, 0);
 	assert_int_equal(s.fill.got, 24);
 	assert_int_equal(s.fill.err, -ENOMEM);
 	assert_int_equal(s.waiters_seen, 1);
