@@ -53,7 +53,8 @@ struct ms_sim;
 
 /* Counters of a thread or a group. */
 struct ms_quota_stats {
-	uint64_t requested;	/* requests made */
+	uint64_t requested;	/* requests decided: granted + denied (one
+				 * still waiting for room counts later) */
 	uint64_t granted;	/* requests that got memory */
 	uint64_t denied_quota;	/* refused by the policy: -EDQUOT */
 	uint64_t denied_nomem;	/* refused for want of room (or pool): -ENOMEM */
