@@ -295,12 +295,7 @@ static inline void held_add(struct ms_quota_stats *st, uint64_t bytes,
 			    unsigned req)
 {
 	st->granted++;
-	st->bytes_held += bytes;
-	st->count_held += req;
-	if (st->bytes_held > st->bytes_peak)
-		st->bytes_peak = st->bytes_held;
-	if (st->count_held > st->count_peak)
-		st->count_peak = st->count_held;
+	ms__held_grow(st, bytes, req);
 }
 
 static inline void held_sub(struct ms_quota_stats *st, uint64_t bytes,
@@ -322,17 +317,11 @@ static inline __attribute__((always_inline)) void
 grant_counts(struct ms__alloc *a, struct ms__acct *ac, uint64_t bytes,
 	     unsigned kind, unsigned req)
 {
-	struct ms_quota_stats *t = &a->total;
 	struct ms_alloc_kind_stats *k = &a->kinds[kind];
 
 	held_add(&ac->st, bytes, req);
 	held_add(&ac->grp->st, bytes, req);
-	t->bytes_held += bytes;
-	t->count_held += req;
-	if (t->bytes_held > t->bytes_peak)
-		t->bytes_peak = t->bytes_held;
-	if (t->count_held > t->count_peak)
-		t->count_peak = t->count_held;
+	ms__held_grow(&a->total, bytes, req);
 	k->granted++;
 	k->bytes_held += bytes;
 	if (k->bytes_held > k->bytes_peak)

@@ -130,6 +130,18 @@ static inline void ms__stats_settle(struct ms_quota_stats *st)
 	st->requested = st->granted + st->denied_quota + st->denied_nomem;
 }
 
+/* More held on one set of counters, with its peaks. */
+static inline void ms__held_grow(struct ms_quota_stats *st, uint64_t bytes,
+				 uint64_t count)
+{
+	st->bytes_held += bytes;
+	st->count_held += count;
+	if (st->bytes_held > st->bytes_peak)
+		st->bytes_peak = st->bytes_held;
+	if (st->count_held > st->count_peak)
+		st->count_peak = st->count_held;
+}
+
 static inline uint64_t ms__acct_limit(const struct ms__alloc *a,
 				      const struct ms_quota_stats *st)
 {

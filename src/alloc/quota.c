@@ -130,12 +130,7 @@ int ms__acct_group_set(struct ms__alloc *a, struct ms_thread *t,
 	old = ac->grp;
 	old->st.bytes_held -= ac->st.bytes_held;
 	old->st.count_held -= ac->st.count_held;
-	ng->st.bytes_held += ac->st.bytes_held;
-	ng->st.count_held += ac->st.count_held;
-	if (ng->st.bytes_held > ng->st.bytes_peak)
-		ng->st.bytes_peak = ng->st.bytes_held;
-	if (ng->st.count_held > ng->st.count_peak)
-		ng->st.count_peak = ng->st.count_held;
+	ms__held_grow(&ng->st, ac->st.bytes_held, ac->st.count_held);
 	ac->grp = ng;
 	ac->st.group = group;
 	return 0;
