@@ -10,7 +10,9 @@
  *   kalloc:  ms__kalloc + ms__kfree under the "count" policy, requested by
  *            a simulated thread: quota check, accounting of requester and
  *            group, heap, two events, simulated clock; also with the
- *            heap's quick lists off;
+ *            heap's quick lists off. With events only hashed the common
+ *            allocation and free take their straight-line fast paths;
+ *            with events kept (a scenario run's case), the general ones;
  *   public:  ms_heap_alloc + ms_heap_free from a simulated supervisor
  *            thread: the above plus a kernel entry and exit each.
  *

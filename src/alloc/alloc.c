@@ -601,17 +601,15 @@ kfree_general(struct ms_sim *sim, struct ms__alloc *a, void *p)
  * heap's checks, whose requester's thread is alive, with no waiters, no
  * policy of its own to tell and no event to keep (the only call left is
  * the coalescing of a chunk its quick list has no room for). Everything
- * else goes to kfree_general().
- * Nothing changes before that choice, and the changes after it are those
- * kfree_general() makes for the same free (the same helpers), so either
- * way gives the same result.
+ * else goes to kfree_general(). Nothing changes before that choice, and
+ * the changes after it are those kfree_general() makes for the same free
+ * (the same helpers), so either way gives the same result
+ * (tests/alloc/test_paths.c runs both and compares).
  *
- * Two guesses shorten the chain of dependent loads from p to the stores,
- * which is what a free waits for: that the chunk is the system heap's
- * (else its id indexes the heap table) and that the freeing thread is its
- * requester (else its tid indexes the record table). Each guess is a
- * branch the CPU predicts, so the heap and the record are at hand before
- * the header is read; a wrong guess costs a lookup, not a result.
+ * Two guesses spare the common case a table lookup each: that the chunk
+ * is the system heap's (else its id indexes the heap table) and that the
+ * freeing thread is its requester (else its tid indexes the record
+ * table). A wrong guess costs the lookup, never a result.
  */
 void ms__kfree(struct ms_sim *sim, void *p)
 {
