@@ -10,7 +10,7 @@
 
 void ms__evlog_init(struct ms__evlog *log, size_t capacity)
 {
-	log->events = g_array_new(FALSE, FALSE, sizeof(struct ms_event));
+	log->blocks = g_ptr_array_new_with_free_func(g_free);
 	log->capacity = capacity;
 	log->kept = 0;
 	log->total = 0;
@@ -19,17 +19,28 @@ void ms__evlog_init(struct ms__evlog *log, size_t capacity)
 
 void ms__evlog_fini(struct ms__evlog *log)
 {
-	if (log->events)
-		g_array_free(log->events, TRUE);
-	log->events = NULL;
+	if (log->blocks)
+		g_ptr_array_free(log->blocks, TRUE);
+	log->blocks = NULL;
 }
 
 void ms__evlog_keep(struct ms__evlog *log, const struct ms_event *ev)
 {
-	if (log->kept < log->capacity) {
-		g_array_append_vals(log->events, ev, 1);
-		log->kept = log->events->len;
+	size_t i = log->kept % MS__EVLOG_BLOCK;
+	struct ms_event *b;
+
+	if (log->kept >= log->capacity)
+		return;
+	if (i == 0) {
+		/* A log smaller than a block gets only what it can hold. */
+		size_t n = log->capacity - log->kept;
+
+		g_ptr_array_add(log->blocks, g_new(struct ms_event,
+			n < MS__EVLOG_BLOCK ? n : MS__EVLOG_BLOCK));
 	}
+	b = g_ptr_array_index(log->blocks, log->blocks->len - 1);
+	b[i] = *ev;
+	log->kept++;
 }
 
 uint64_t ms__evlog_hash(const struct ms__evlog *log)

@@ -14,10 +14,18 @@
 
 #include <memsim/event.h>
 
+/*
+ * Kept events live in blocks of MS__EVLOG_BLOCK, allocated as the log
+ * fills and never moved: appending never copies what is kept (a growing
+ * array's reallocations copied the whole log, and were most of what
+ * keeping an event cost).
+ */
+#define MS__EVLOG_BLOCK 1024u
+
 struct ms__evlog {
-	GArray *events;		/* struct ms_event */
+	GPtrArray *blocks;	/* struct ms_event[MS__EVLOG_BLOCK] each */
 	size_t capacity;
-	size_t kept;		/* events->len, read on every event */
+	size_t kept;		/* events kept, read on every event */
 	uint64_t total;
 	uint64_t hash;
 };
@@ -26,6 +34,15 @@ void ms__evlog_init(struct ms__evlog *log, size_t capacity);
 void ms__evlog_fini(struct ms__evlog *log);
 /* Keep ev in memory if there is room (the hash already has it). */
 void ms__evlog_keep(struct ms__evlog *log, const struct ms_event *ev);
+/* Kept event i (< log->kept). */
+static inline const struct ms_event *ms__evlog_at(const struct ms__evlog *log,
+						  size_t i)
+{
+	const struct ms_event *b = g_ptr_array_index(log->blocks,
+						     i / MS__EVLOG_BLOCK);
+
+	return &b[i % MS__EVLOG_BLOCK];
+}
 uint64_t ms__evlog_hash(const struct ms__evlog *log);
 
 #define MS__EV_HASH_MUL 0x9e3779b97f4a7c15ULL	/* 2^64 / golden ratio, odd */

@@ -251,14 +251,14 @@ uint64_t ms_sim_event_total(const struct ms_sim *sim)
 
 size_t ms_sim_event_count(const struct ms_sim *sim)
 {
-	return sim->hot.log.events->len;
+	return sim->hot.log.kept;
 }
 
 int ms_sim_event_get(const struct ms_sim *sim, size_t i, struct ms_event *out)
 {
-	if (i >= sim->hot.log.events->len)
+	if (i >= sim->hot.log.kept)
 		return -ENOENT;
-	*out = g_array_index(sim->hot.log.events, struct ms_event, i);
+	*out = *ms__evlog_at(&sim->hot.log, i);
 	return 0;
 }
 
