@@ -462,6 +462,78 @@ static void test_user_cannot_create_supervisor(void **state)
 	ms_sim_free(sim);
 }
 
+/* The log keeps the first capacity events, in blocks (src/core/event.c):
+ * across block boundaries and a last, partial block, event i is the i-th
+ * the hook saw, and the hash covers every event, kept or not. */
+#define LOG_CAP 2500
+struct seen {
+	struct ms_event ev[LOG_CAP + 100];
+	size_t n;
+};
+
+static void see(struct ms_sim *sim, const struct ms_event *ev, void *user)
+{
+	struct seen *s = user;
+
+	if (s->n < sizeof(s->ev) / sizeof(s->ev[0]))
+		s->ev[s->n] = *ev;
+	s->n++;
+}
+
+static void log_yielder(struct ms_sim *sim, void *arg)
+{
+	for (int i = 0; i < 1500; i++)
+		ms_yield(sim);
+}
+
+static uint64_t run_yielders(size_t capacity, struct seen *s)
+{
+	struct ms_config cfg;
+	struct ms_sim *sim = NULL;
+	struct ms_event ev;
+	uint64_t hash;
+
+	ms_config_init(&cfg);
+	cfg.event_log_capacity = capacity;
+	assert_int_equal(ms_sim_new(&cfg, &sim), 0);
+	if (s)
+		ms_sim_set_event_hook(sim, see, s);
+	assert_int_equal(ms_thread_create(sim, NULL, log_yielder, NULL, NULL), 0);
+	assert_int_equal(ms_thread_create(sim, NULL, log_yielder, NULL, NULL), 0);
+	assert_int_equal(ms_sim_run(sim), 0);
+	assert_int_equal(ms_sim_event_count(sim),
+			 capacity < ms_sim_event_total(sim) ? capacity :
+			 ms_sim_event_total(sim));
+	if (s) {
+		assert_int_equal(ms_sim_event_total(sim), s->n);
+		for (size_t i = 0; i < ms_sim_event_count(sim); i++) {
+			assert_int_equal(ms_sim_event_get(sim, i, &ev), 0);
+			assert_memory_equal(&ev, &s->ev[i], sizeof(ev));
+		}
+	}
+	assert_int_equal(ms_sim_event_get(sim, ms_sim_event_count(sim), &ev),
+			 -ENOENT);
+	hash = ms_sim_event_hash(sim);
+	ms_sim_free(sim);
+	return hash;
+}
+
+static void test_event_log_blocks(void **state)
+{
+	struct seen *s = calloc(1, sizeof(*s));
+	uint64_t kept, none, one, all;
+
+	kept = run_yielders(LOG_CAP, s);
+	assert_true(s->n > LOG_CAP);		/* the log filled up */
+	none = run_yielders(0, NULL);
+	one = run_yielders(1, NULL);
+	all = run_yielders(1u << 20, NULL);
+	assert_int_equal(kept, none);
+	assert_int_equal(kept, one);
+	assert_int_equal(kept, all);
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -479,6 +551,7 @@ int main(void)
 		cmocka_unit_test(test_children_inherit_group),
 		cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_user_cannot_create_supervisor),
+		cmocka_unit_test(test_event_log_blocks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
