@@ -196,7 +196,12 @@ static inline void ms__heap_set_owner(struct ms__chunk_hdr *hd, uint32_t tag,
 		.tag = tag, .heap_id = heap_id, .kind = kind, .magic = magic,
 	};
 
-	memcpy(&hd->tag, &v.tag, MS__HEAP_UNIT);
+	_Static_assert(offsetof(struct ms__chunk_hdr, tag) == MS__HEAP_UNIT &&
+		       offsetof(struct ms__chunk_hdr, magic) ==
+		       MS__HEAP_HDR_BYTES - 1,
+		       "tag..magic are the header's second unit");
+	memcpy((uint8_t *)hd + MS__HEAP_UNIT, (const uint8_t *)&v + MS__HEAP_UNIT,
+	       MS__HEAP_UNIT);
 }
 
 /* Free units, quick-listed chunks included: the capacity less the used. */
