@@ -62,6 +62,7 @@ int ms__sched_new(struct ms_sim *sim, struct ms__sched **out)
 	for (int i = 0; i < MS__NPRIO; i++)
 		g_queue_init(&s->runq[i]);
 	s->timeouts = g_sequence_new(NULL);
+	s->next_wake = UINT64_MAX;
 	g_queue_init(&s->stack_cache);
 	s->status = MS_RUN_IDLE;
 	ret = ms__ctx_init_current(&s->host, cfg->ctx_backend);
@@ -150,12 +151,25 @@ static gint timeout_cmp(gconstpointer a, gconstpointer b, gpointer unused)
 	       x->timeout_seq > y->timeout_seq;
 }
 
+/* Refresh next_wake, the wake tick of the earliest timeout (UINT64_MAX:
+ * none), after the timeouts changed: every kernel entry compares the
+ * clock with it instead of walking the tree to its first element. */
+static void timeouts_changed(struct ms__sched *s)
+{
+	GSequenceIter *it = g_sequence_get_begin_iter(s->timeouts);
+
+	s->next_wake = g_sequence_iter_is_end(it) ? UINT64_MAX :
+		((const struct ms_thread *)g_sequence_get(it))->wake_tick;
+}
+
 static void timeout_add(struct ms__sched *s, struct ms_thread *t, uint64_t ticks)
 {
 	t->wake_tick = NOW(s) + ticks;
 	t->timeout_seq = s->timeout_seq++;
 	t->timeout_iter = g_sequence_insert_sorted(s->timeouts, t, timeout_cmp, NULL);
 	t->in_timeouts = true;
+	if (t->wake_tick < s->next_wake)
+		s->next_wake = t->wake_tick;
 }
 
 void ms__sched_timeout_remove(struct ms__sched *s, struct ms_thread *t)
@@ -165,6 +179,8 @@ void ms__sched_timeout_remove(struct ms__sched *s, struct ms_thread *t)
 	g_sequence_remove(t->timeout_iter);
 	t->timeout_iter = NULL;
 	t->in_timeouts = false;
+	if (t->wake_tick <= s->next_wake)
+		timeouts_changed(s);
 }
 
 static void waitq_unlink(struct ms__sched *s, struct ms_thread *t)
@@ -179,15 +195,10 @@ static void waitq_unlink(struct ms__sched *s, struct ms_thread *t)
 
 static void expire_timeouts(struct ms__sched *s)
 {
-	for (;;) {
+	while (NOW(s) >= s->next_wake) {
 		GSequenceIter *it = g_sequence_get_begin_iter(s->timeouts);
-		struct ms_thread *t;
+		struct ms_thread *t = g_sequence_get(it);
 
-		if (g_sequence_iter_is_end(it))
-			return;
-		t = g_sequence_get(it);
-		if (t->wake_tick > NOW(s))
-			return;
 		if (t->state == MS_THREAD_BLOCKED) {
 			waitq_unlink(s, t);
 			t->wait_ret = -EAGAIN;

@@ -77,6 +77,8 @@ struct ms__sched {
 	GQueue runq[MS__NPRIO];
 	uint32_t runq_bits;		/* bit p: runq[p] not empty */
 	GSequence *timeouts;		/* sleeping and timed-waiting threads */
+	uint64_t next_wake;		/* wake tick of the first of them, or
+					 * UINT64_MAX */
 	uint64_t timeout_seq;
 	uint32_t blocked;		/* threads blocked without timeout */
 
