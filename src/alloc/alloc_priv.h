@@ -53,7 +53,9 @@ struct ms__alloc {
 	GPtrArray *accts;		/* struct ms__acct *, index = tid */
 	GHashTable *retired;		/* tid -> struct ms_quota_stats * */
 	GHashTable *groups;		/* id -> struct ms__gacct * */
-	struct ms_quota_stats total;	/* see ms__alloc_total() */
+	struct ms_quota_stats total;	/* only what is held and its peaks:
+					 * ms_quota_total_stats() adds up
+					 * the groups for the rest */
 	struct ms_alloc_kind_stats kinds[MS_ALLOC__COUNT];
 
 	/*
@@ -68,6 +70,7 @@ struct ms__alloc {
 	struct ms__acct **acct_tab;
 	bool has_uncharge;
 };
+
 static inline struct ms__alloc *ms__alloc_state(const struct ms_sim *sim)
 {
 	return ms__sim_sub(sim, MS__SUB_ALLOC);

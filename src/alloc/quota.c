@@ -267,7 +267,7 @@ int ms_quota_policy_set(struct ms_sim *sim, const char *name,
 		return -ENOENT;
 	if (caller_is_user(sim))
 		return -EPERM;
-	if (ops != a->ops && ms__alloc_outstanding(a) && a->ops->uncharge)
+	if (ops != a->ops && a->has_uncharge && ms__alloc_outstanding(a))
 		return -EBUSY;
 	return policy_start(a, ops, params);
 }
@@ -408,7 +408,6 @@ int ms_quota_group_stats(struct ms_sim *sim, uint32_t group,
 int ms_quota_total_stats(struct ms_sim *sim, struct ms_quota_stats *out)
 {
 	struct ms__alloc *a = ms__alloc_state(sim);
-
 	GHashTableIter it;
 	gpointer v;
 
