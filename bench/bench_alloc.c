@@ -14,7 +14,9 @@
  *            allocation and free take their straight-line fast paths;
  *            with events kept (a scenario run's case), the general ones;
  *   public:  ms_heap_alloc + ms_heap_free from a simulated supervisor
- *            thread: the above plus a kernel entry and exit each.
+ *            thread: the above plus a kernel entry and exit each;
+ *   policies: the kalloc line under each other built-in policy (limits
+ *            no round trip reaches; "pool" from a 64 KiB pool).
  *
  * Each figure is the median of REPS runs, in ns per alloc+free round trip,
  * with its ratio to glibc. Usage: bench_alloc [iterations]
@@ -22,6 +24,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include <memsim/memsim.h>
@@ -114,21 +117,30 @@ static void public_thread(struct ms_sim *sim, void *arg)
 }
 
 static double bench_in_sim(long n, bool public_api, bool keep_events,
-			   uint32_t quick_depth)
+			   uint32_t quick_depth, const char *policy)
 {
-	struct ms_quota_params qp = { .limit = 10 };
+	/* Limits no round trip reaches: one request of at most 272 bytes is
+	 * outstanding at a time. */
+	struct ms_quota_params qp = {
+		.limit = strcmp(policy, "count") == 0 ? 10 : 64 * 1024,
+	};
 	struct thread_bench b = { .n = n, .public_api = public_api };
 	struct ms_config cfg;
+	struct ms_heap *pool;
 	struct ms_sim *sim;
+	ms_tid tid;
 
 	ms_config_init(&cfg);
 	if (!keep_events)
 		cfg.event_log_capacity = 0;	/* hashed, not stored */
 	cfg.heap_quick_depth = quick_depth;
 	if (ms_sim_new(&cfg, &sim) ||
-	    ms_quota_policy_set(sim, "count", &qp) ||
+	    ms_quota_policy_set(sim, policy, &qp) ||
 	    ms_thread_create(sim, NULL, public_api ? public_thread :
-			     kalloc_thread, &b, NULL) ||
+			     kalloc_thread, &b, &tid) ||
+	    (strcmp(policy, "pool") == 0 &&
+	     (ms_heap_create(sim, "pool", 64 * 1024, &pool) ||
+	      ms_thread_heap_assign(sim, tid, pool))) ||
 	    ms_sim_run(sim)) {
 		fprintf(stderr, "bench_alloc: sim setup failed\n");
 		exit(3);
@@ -141,11 +153,16 @@ static double bench_in_sim(long n, bool public_api, bool keep_events,
 	return b.ns;
 }
 
+static const char *const other_policies[] = {
+	"unlimited", "bytes", "process", "pool",
+};
+#define NPOL (sizeof(other_policies) / sizeof(other_policies[0]))
+
 int main(int argc, char **argv)
 {
 	long n = argc > 1 ? atol(argv[1]) : 2000000;
 	double g[REPS], h[REPS], h0[REPS], k[REPS], k0[REPS], ke[REPS];
-	double pub[REPS];
+	double pub[REPS], pol[NPOL][REPS];
 	struct ms_config cfg;
 	struct ms_sim *sim;
 	struct ms_heap *heap, *heap0;
@@ -171,10 +188,13 @@ int main(int argc, char **argv)
 		g[r] = bench_glibc(n);
 		h[r] = bench_heap(heap, n);
 		h0[r] = bench_heap(heap0, n);
-		k[r] = bench_in_sim(n, false, false, depth);
-		k0[r] = bench_in_sim(n, false, false, 0);
-		ke[r] = bench_in_sim(n, false, true, depth);
-		pub[r] = bench_in_sim(n, true, false, depth);
+		k[r] = bench_in_sim(n, false, false, depth, "count");
+		k0[r] = bench_in_sim(n, false, false, 0, "count");
+		ke[r] = bench_in_sim(n, false, true, depth, "count");
+		pub[r] = bench_in_sim(n, true, false, depth, "count");
+		for (size_t i = 0; i < NPOL; i++)
+			pol[i][r] = bench_in_sim(n, false, false, depth,
+						 other_policies[i]);
 	}
 	ms_sim_free(sim);
 	mg = median(g, REPS);
@@ -200,5 +220,13 @@ int main(int argc, char **argv)
 	       "ms__kalloc+ms__kfree, count (events kept)", mke, mke / mg);
 	printf("  %-44s %7.1f ns  %5.2fx glibc\n",
 	       "ms_heap_alloc+ms_heap_free (kernel entries)", mp, mp / mg);
+	for (size_t i = 0; i < NPOL; i++) {
+		char label[64];
+		double m = median(pol[i], REPS);
+
+		snprintf(label, sizeof(label), "ms__kalloc+ms__kfree, %s (hashed)",
+			 other_policies[i]);
+		printf("  %-44s %7.1f ns  %5.2fx glibc\n", label, m, m / mg);
+	}
 	return 0;
 }
