@@ -184,9 +184,8 @@ static inline struct ms__chunk_hdr *ms__heap_hdr_of(const void *p)
 }
 
 /*
- * Set the second half of a header (tag, heap_id, kind, magic) as one
- * 8-byte store: allocation and free each write all four, and a store is
- * what the hot paths pay for most.
+ * Set the second half of a header (tag, heap_id, kind, magic) with one
+ * 8-byte store rather than four: allocation and free each write all four.
  */
 static inline void ms__heap_set_owner(struct ms__chunk_hdr *hd, uint32_t tag,
 				      uint16_t heap_id, uint8_t kind,
