@@ -635,15 +635,14 @@ void ms__kfree(struct ms_sim *sim, void *p)
 		goto general;
 	sz = hd->size_used >> 1;
 	tid = hd->tag;
-	kind = hd->kind & MS__HEAP_KIND_MASK;
+	kind = ms__heap_block_kind(p);
+	bytes = ms__heap_block_bytes(p);
 	ac = ms__thread_sub(cur, MS__SUB_ALLOC);
 	if (G_UNLIKELY(!ac || ac->tid != tid))
 		ac = acct_of(a, tid);
 	if (G_UNLIKELY(!ac || !ac->thread || kind >= MS_ALLOC__COUNT ||
 		       !ms__waitq_empty(&h->waiters)))
 		goto general;
-	bytes = (uint64_t)(sz - (hd->kind >> MS__HEAP_SLACK_SHIFT)) *
-		MS__HEAP_UNIT;
 
 	ms__clock_advance(sim, MS__COST_ALLOC);
 	ms__heap_free_checked(h, c, sz);

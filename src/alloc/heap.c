@@ -256,8 +256,7 @@ static inline void *alloc_slow(struct ms_heap *h, uint32_t sz, uint32_t tag,
 	} else {
 		list_remove(h, c);
 	}
-	set_size(h, c, have, true);
-	ms__heap_hdr(h, c)->heap_id = h->id;
+	set_size(h, c, have, true);	/* take() writes the heap id */
 	h->bucket_allocs++;
 	return ms__heap_take(h, c, have, sz, tag, kind);
 fail:

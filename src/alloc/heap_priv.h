@@ -406,16 +406,15 @@ static inline bool ms__heap_quick_room(const struct ms_heap *h, uint32_t q)
 	return q < MS__HEAP_QUICK_CLASSES && h->quick_len[q] < h->quick_depth;
 }
 
-/* Free checked chunk c of sz units onto its quick list, which has room.
- * It stays cut and marked used: nothing merges with it. */
+/* Put checked chunk c of sz units (already counted free) on its quick
+ * list, which has room. It stays cut and marked used: nothing merges with
+ * it. */
 static inline __attribute__((always_inline)) void
 ms__heap_quick_push(struct ms_heap *h, uint32_t c, uint32_t sz)
 {
 	struct ms__chunk_hdr *hd = ms__heap_hdr(h, c);
 	uint32_t q = sz - MS__HEAP_MIN_UNITS;
 
-	h->used_units -= sz;
-	h->frees++;
 	ms__heap_set_owner(hd, 0, h->id, 0, MS__HEAP_MAGIC_QUICK);
 	ms__heap_links(h, c)[0] = h->quick_head[q];
 	h->quick_head[q] = c;
@@ -427,13 +426,12 @@ ms__heap_quick_push(struct ms_heap *h, uint32_t c, uint32_t sz)
 static inline __attribute__((always_inline)) void
 ms__heap_free_checked(struct ms_heap *h, uint32_t c, uint32_t sz)
 {
-	if (__builtin_expect(ms__heap_quick_room(h, sz - MS__HEAP_MIN_UNITS), 1)) {
-		ms__heap_quick_push(h, c, sz);
-		return;
-	}
 	h->used_units -= sz;
 	h->frees++;
-	ms__heap_coalesce(h, c);
+	if (__builtin_expect(ms__heap_quick_room(h, sz - MS__HEAP_MIN_UNITS), 1))
+		ms__heap_quick_push(h, c, sz);
+	else
+		ms__heap_coalesce(h, c);
 }
 
 /*

@@ -230,19 +230,16 @@ static struct ms_thread *pick_next(struct ms__sched *s)
 
 	for (;;) {
 		struct ms_thread *t;
-		GSequenceIter *it;
 
 		if (must_stop(s))
 			return NULL;
 		t = runq_pop(s);
 		if (t)
 			return t;
-		it = g_sequence_get_begin_iter(s->timeouts);
-		if (g_sequence_iter_is_end(it))
-			return NULL;
-		t = g_sequence_get(it);
-		if (t->wake_tick > NOW(s))
-			NOW(s) = t->wake_tick;
+		if (s->next_wake == UINT64_MAX)
+			return NULL;		/* no timeout pending */
+		if (s->next_wake > NOW(s))
+			NOW(s) = s->next_wake;
 		if (limit && NOW(s) > limit)
 			NOW(s) = limit;
 		expire_timeouts(s);
