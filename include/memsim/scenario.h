@@ -216,6 +216,17 @@ struct ms_scenario_group_result {
 	struct ms_scenario_counters c;
 };
 
+/*
+ * An actor's thread: an instance ("spammer[3]", or "spammer" for an actor
+ * of one) or a child a spawn step made ("<the step's name, else the
+ * actor's>.<n>", n counting the spawner's children from 0).
+ */
+struct ms_scenario_thread {
+	ms_tid tid;
+	char name[32];
+	char actor[MS_SCENARIO_NAME_MAX];	/* the actor whose script it runs */
+};
+
 struct ms_scenario_fault {
 	struct ms_fault fault;	/* kind, tid, tick, object, offset, detail, bt */
 	char thread[32];	/* thread name ("spammer[3]") */
@@ -332,6 +343,11 @@ struct ms_scenario_result {
 	 * options named no mode.
 	 */
 	char ipc_mode[MS_SCENARIO_NAME_MAX];
+
+	/* Every actor thread of the run, in tid order (what the faults'
+	 * and the events' tids stand for; a trace names its tracks so). */
+	size_t n_threads;
+	struct ms_scenario_thread *threads;
 };
 
 /*

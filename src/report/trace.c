@@ -4,7 +4,9 @@
  * chrome://tracing open), rebuilt from the event log of each run.
  *
  * One process per run (per policy in a comparison), one track per
- * simulated thread (tid 0 holds events of no thread: the scheduler's).
+ * simulated thread (tid 0 holds events of no thread: the scheduler's),
+ * named after the run's thread table (ms_scenario_result.threads); a tid
+ * outside it is "thread <tid>".
  * A thread's running intervals are complete ("X") slices reconstructed
  * from SWITCH events; syscalls, allocations, frees, denials, faults and
  * every other event are thread-scoped instants with their operands as
@@ -213,11 +215,10 @@ static void one_run(struct tw *w, unsigned pid,
 	meta(w, "process_name", pid, 0, buf);
 	sort_index(w, "process_sort_index", pid, 0, pid);
 	g_hash_table_insert(names, GUINT_TO_POINTER(0), g_strdup("scheduler"));
-	for (size_t i = 0; i < res->n_faults; i++)
-		if (res->faults[i].thread[0])
-			g_hash_table_insert(names,
-				GUINT_TO_POINTER(res->faults[i].fault.tid),
-				g_strdup(res->faults[i].thread));
+	for (size_t i = 0; i < res->n_threads; i++)
+		g_hash_table_insert(names,
+				    GUINT_TO_POINTER(res->threads[i].tid),
+				    g_strdup(res->threads[i].name));
 
 	for (size_t i = 0; i < n; i++) {
 		struct ms_event ev;

@@ -937,6 +937,25 @@ static void collect(struct ms__run *run, int pol)
 		}
 	}
 
+	/* The thread table. */
+	for (guint t = 0; t < run->tinfo->len; t++)
+		if (tinfo(run, t))
+			r->n_threads++;
+	r->threads = g_new0(struct ms_scenario_thread, r->n_threads + 1);
+	for (guint t = 0, k = 0; t < run->tinfo->len; t++) {
+		struct ms__tinfo *ti = tinfo(run, t);
+
+		if (!ti)
+			continue;
+		r->threads[k].tid = t;
+		snprintf(r->threads[k].name, sizeof(r->threads[k].name), "%s",
+			 ti->name);
+		snprintf(r->threads[k].actor, sizeof(r->threads[k].actor), "%s",
+			 g_array_index(sc->actors, struct ms__actor,
+				       ti->actor).name);
+		k++;
+	}
+
 	/* Stats of the subsystems the scenario used. */
 	stats = g_array_new(FALSE, TRUE, sizeof(struct ms_scenario_stat));
 	for (guint i = 0; i < sc->pools->len; i++) {
@@ -1108,6 +1127,7 @@ void ms_scenario_result_free(struct ms_scenario_result *res)
 	g_free(res->actors);
 	g_free(res->groups);
 	g_free(res->faults);
+	g_free(res->threads);
 	g_free(res->expects);
 	g_free(res->stats);
 	for (size_t i = 0; i < res->n_samples; i++)

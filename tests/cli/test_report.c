@@ -582,6 +582,17 @@ static void test_trace_of_a_run(void **state)
 			 res->total.denied_quota);
 	assert_int_equal(res->total.denied_quota, 6);
 	assert_int_equal(count(s, "\"name\":\"alloc\""), res->total.granted);
+	/* every track carries its thread's name, faulted or not */
+	assert_int_equal(res->n_threads, 2);
+	assert_int_equal(res->threads[0].tid, 1);
+	assert_string_equal(res->threads[0].name, "spam");
+	assert_string_equal(res->threads[0].actor, "spam");
+	assert_int_equal(res->threads[1].tid, 2);
+	assert_string_equal(res->threads[1].name, "work");
+	assert_non_null(strstr(s, "{\"name\":\"thread_name\",\"ph\":\"M\","
+				  "\"pid\":1,\"tid\":2,\"args\":{\"name\":"
+				  "\"work\"}}"));
+	assert_null(strstr(s, "\"name\":\"thread 2\""));
 	/* running slices never overlap and stay within the run */
 	for (const char *p = strstr(s, "\"name\":\"running\""); p;
 	     p = strstr(p + 1, "\"name\":\"running\"")) {

@@ -252,6 +252,21 @@ static void test_counts_are_attributed(void **state)
 			 3 * ms_heap_footprint(100));
 	assert_false(r->metrics.exhausted);
 	assert_int_equal(r->metrics.collateral_denials, 0);
+	/* the thread table: instances first (created at the start), then
+	 * the two spawned children, each the first of its spawner */
+	assert_int_equal(r->n_threads, 5);
+	assert_int_equal(r->threads[0].tid, 1);
+	assert_string_equal(r->threads[0].name, "a");
+	assert_string_equal(r->threads[0].actor, "a");
+	assert_int_equal(r->threads[1].tid, 2);
+	assert_string_equal(r->threads[1].name, "v[0]");
+	assert_int_equal(r->threads[2].tid, 3);
+	assert_string_equal(r->threads[2].name, "v[1]");
+	for (size_t i = 3; i < 5; i++) {
+		assert_true(r->threads[i].tid > r->threads[i - 1].tid);
+		assert_string_equal(r->threads[i].name, "v.0");
+		assert_string_equal(r->threads[i].actor, "v");
+	}
 	ms_scenario_result_free(r);
 	ms_scenario_free(sc);
 }
