@@ -484,6 +484,11 @@ static int build(struct ms__run *run, const struct ms__policy *pol)
 
 	cfg.seed = run->seed;
 	cfg.tick_limit = run->tick_limit;
+	/* The runner follows the events through its hook; keeping them is
+	 * only for a caller that reads the sim afterwards (a trace). The hash
+	 * covers every event either way. */
+	if (!run->keep_events)
+		cfg.event_log_capacity = 0;
 	ret = ms_sim_new(&cfg, &run->sim);
 	if (ret) {
 		run->sim = NULL;
@@ -553,6 +558,7 @@ static void run_init(struct ms__run *run, const struct ms_scenario *sc,
 	run->seed = o->seed_set ? o->seed : sc->cfg.seed;
 	run->tick_limit = o->tick_limit ? o->tick_limit : sc->cfg.tick_limit;
 	run->without_attackers = o->without_attackers;
+	run->keep_events = o->keep_sim;
 	run->ipc_mode = o->ipc_mode ? o->ipc_mode :
 			sc->ipc_modes->len ? sc->ipc_modes->pdata[0] : NULL;
 	run->tinfo = g_array_new(FALSE, TRUE, sizeof(struct ms__tinfo));

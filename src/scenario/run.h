@@ -55,7 +55,10 @@ struct ms__run {
 	uint64_t seed;
 	uint64_t tick_limit;
 	bool without_attackers;
-	bool keep_sim;
+	bool keep_sim;			/* the result has the sim (set once it
+					 * does) */
+	bool keep_events;		/* opts.keep_sim: keep the event log too;
+					 * else only its hash (and the hook) */
 	const char *ipc_mode;		/* opts->ipc_mode, else the scenario's
 					 * first, else NULL: the default */
 
