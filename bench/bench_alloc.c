@@ -15,7 +15,8 @@
  *            group, heap, two events, simulated clock; also with the
  *            heap's quick lists off. With events only hashed the common
  *            allocation and free take their straight-line fast paths;
- *            with events kept (a scenario run's case), the general ones;
+ *            with events kept (the library's default, and a traced
+ *            scenario run's), the general ones;
  *   public:  ms_heap_alloc + ms_heap_free from a simulated supervisor
  *            thread: the above plus a kernel entry and exit each;
  *   policies: the kalloc line under each other built-in policy (limits
