@@ -262,12 +262,41 @@ int ms_sim_event_get(const struct ms_sim *sim, size_t i, struct ms_event *out)
 	return 0;
 }
 
+struct log_call {
+	GLogLevelFlags level;
+	const char *fmt;
+	va_list ap;
+};
+
+static int log_call(void *p)
+{
+	struct log_call *lc = p;
+
+	g_logv("memsim", lc->level, lc->fmt, lc->ap);
+	return 0;
+}
+
+/* Kernel code logs on a thread's behalf: GLib formats on the service
+ * stack, never on the thread's own (ms__call_on_service_stack). */
+static void log_v(GLogLevelFlags level, const char *fmt, va_list ap)
+{
+	struct ms_sim *sim = ms_sim_running();
+	struct log_call lc = { .level = level, .fmt = fmt };
+
+	va_copy(lc.ap, ap);
+	if (sim)
+		ms__call_on_service_stack(sim, log_call, &lc);
+	else
+		log_call(&lc);
+	va_end(lc.ap);
+}
+
 void ms__log_debug(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	g_logv("memsim", G_LOG_LEVEL_DEBUG, fmt, ap);
+	log_v(G_LOG_LEVEL_DEBUG, fmt, ap);
 	va_end(ap);
 }
 
@@ -276,7 +305,7 @@ void ms__log_warn(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	g_logv("memsim", G_LOG_LEVEL_WARNING, fmt, ap);
+	log_v(G_LOG_LEVEL_WARNING, fmt, ap);
 	va_end(ap);
 }
 

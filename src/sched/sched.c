@@ -32,6 +32,7 @@
 #include "sched/sched_priv.h"
 
 #define ALTSTACK_SIZE (256 * 1024)
+#define SERVICE_STACK_SIZE (64 * 1024)
 
 static __thread struct ms_sim *running_sim;
 
@@ -47,6 +48,50 @@ static inline struct ms__sched *S(const struct ms_sim *sim)
 
 /* The simulated clock lives in the sim's hot part (core/core.h). */
 #define NOW(s) (ms__sim_hot((s)->sim)->now)
+
+/*
+ * The service stack: one per sim, a guard page below it. Kernel code that
+ * runs on a simulated thread's stack calls host libraries (GLib, stdio)
+ * whose stack use is the host's, not the modelled kernel's: a thread with
+ * a small stack could overflow inside one, and the fault's escape would
+ * then leave the library's state half updated (a message buffer leaked,
+ * GLib's logging left believing it recursed). Such calls run here instead.
+ */
+static int service_stack_new(struct ms_sim *sim, struct ms__sched *s)
+{
+	struct ms__os *os = ms__sim_os(sim);
+	size_t guard = ms__os_page_size();
+	void *m;
+	int ret;
+
+	ret = ms__os_map(os, guard + SERVICE_STACK_SIZE, MS__PROT_RW, &m);
+	if (ret)
+		return ret;
+	ret = ms__os_guard(os, m, guard);
+	if (ret) {
+		ms__os_unmap(os, m, guard + SERVICE_STACK_SIZE);
+		return ret;
+	}
+	s->svc_map = m;
+	s->svc_map_len = guard + SERVICE_STACK_SIZE;
+	s->svc_lo = (uint8_t *)m + guard;
+	s->svc_size = SERVICE_STACK_SIZE;
+	s->svc_vg_id = ms__vg_stack_register(s->svc_lo, s->svc_size);
+	return 0;
+}
+
+int ms__call_on_service_stack(struct ms_sim *sim, int (*fn)(void *), void *arg)
+{
+	struct ms__sched *s = S(sim);
+	int ret;
+
+	if (!s->current || s->in_service)
+		return fn(arg);
+	s->in_service = true;
+	ret = ms__ctx_call_on_stack(s->svc_lo, s->svc_size, fn, arg);
+	s->in_service = false;
+	return ret;
+}
 
 int ms__sched_new(struct ms_sim *sim, struct ms__sched **out)
 {
@@ -73,9 +118,14 @@ int ms__sched_new(struct ms_sim *sim, struct ms__sched **out)
 			 &s->altstack);
 	if (ret)
 		goto fail;
+	ret = service_stack_new(sim, s);
+	if (ret)
+		goto fail;
 	*out = s;
 	return 0;
 fail:
+	if (s->altstack)
+		ms__os_unmap(ms__sim_os(sim), s->altstack, s->altstack_size);
 	ms__ctx_destroy(&s->host);
 	g_sequence_free(s->timeouts);
 	g_hash_table_destroy(s->threads);
@@ -86,6 +136,11 @@ fail:
 void ms__sched_free(struct ms_sim *sim, struct ms__sched *s)
 {
 	ms__stack_cache_drain(sim);
+	if (s->svc_map) {
+		ms__vg_stack_deregister(s->svc_vg_id);
+		ms__ctx_stack_unpoison(s->svc_lo, s->svc_size);
+		ms__os_unmap(ms__sim_os(sim), s->svc_map, s->svc_map_len);
+	}
 	if (s->altstack)
 		ms__os_unmap(ms__sim_os(sim), s->altstack, s->altstack_size);
 	ms__ctx_destroy(&s->host);
@@ -563,6 +618,7 @@ int ms_sim_run(struct ms_sim *sim)
 
 		ms__ctx_escape_end();
 		s->current = NULL;
+		s->in_service = false;	/* the fault may have left it there */
 		f = ms__faults_take_pending(sim);
 		ms__faults_commit(sim, f);
 		if (f->kind == MS_FAULT_PANIC) {

@@ -64,6 +64,15 @@ void ms__kernel_exit(struct ms_sim *sim);
 int ms__call_privileged(struct ms_sim *sim,
 			int (*fn)(struct ms_sim *sim, void *arg), void *arg);
 
+/*
+ * Run fn(arg) on the sim's service stack when a simulated thread is
+ * running (directly otherwise, and when already there): for host library
+ * calls made on a thread's behalf, whose stack use must not depend on the
+ * thread's stack size (see sched.c). fn must not block, switch or call
+ * back into the simulation.
+ */
+int ms__call_on_service_stack(struct ms_sim *sim, int (*fn)(void *), void *arg);
+
 /* Wait queues: threads blocked on a kernel object, in priority then FIFO order. */
 struct ms__waitq {
 	GQueue q;

@@ -94,6 +94,14 @@ struct ms__sched {
 	void *altstack;
 	size_t altstack_size;
 
+	/* The service stack (ms__call_on_service_stack): [guard][stack] */
+	void *svc_map;
+	size_t svc_map_len;
+	void *svc_lo;
+	size_t svc_size;
+	unsigned svc_vg_id;
+	bool in_service;
+
 	struct ms_sim_stats stats;
 };
 
