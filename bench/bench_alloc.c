@@ -79,8 +79,8 @@ static double bench_heap(struct ms_heap *h, long n)
 /*
  * The modelling floor: glibc malloc+free with nothing of memsim around it
  * but what a charged allocation has to record, written as plainly as it
- * goes: the requester's record found from its thread, the "count"
- * decision, an 8-byte tag before the caller's bytes (requester, kind,
+ * goes: the requester's record (handed in: memsim loads it from the
+ * thread's slot), the "count" decision, an 8-byte tag before the caller's bytes (requester, kind,
  * footprint: what a free needs to credit), the counters memsim keeps
  * (requester, group, totals, kind, with their peaks), the simulated clock
  * and the two events hashed with the event log's own mix. The gap between
