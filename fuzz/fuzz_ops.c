@@ -20,7 +20,12 @@
  * requests, replies, dropped replies, handles carried in messages, handle
  * dup/info/close, anonymous nodes, accounting modes (the four built-in
  * ones and one of the harness's, which refuses some messages) and
- * budgets. Supervisor threads share their objects (one table per type);
+ * budgets. Operation bytes 0xe0..0xe7 (op_life) drive the thread
+ * lifecycle: join with timeouts, abort (of itself, of a dead thread, and
+ * by a supervisor of a thread inside an operation an abort may cut short:
+ * op_safe()), exit, priority and group changes, and a supervisor's drop to
+ * user mode, after which it goes on as a user thread. Supervisor threads
+ * share their objects (one table per type);
  * a user thread has objects of its own, and a child it makes with
  * MS_THREAD_INHERIT_PERMS is told which of them it inherited, so that
  * user threads contend too. Sizes, thread counts and waits are bounded,
@@ -135,6 +140,8 @@ struct fz {
 	ms_handle svc[SVC__COUNT][MAX_SVC];
 	struct spawn plain;
 	struct spawn spawn[MAX_SPAWN];
+	/* threads inside an operation that an abort may cut short */
+	ms_tid safe[MAX_THREADS];
 };
 
 struct lock {
@@ -154,6 +161,7 @@ struct th {
 	ms_tid self;
 	bool user;
 	int prio;
+	unsigned n;			/* operations taken */
 	ms_handle mine;			/* op_user_kobj's queue */
 	ms_ipc_handle own;		/* op_ipc's node */
 	/* user threads: objects of its own, initialised or not yet */
@@ -1732,35 +1740,250 @@ static void inherit(struct th *t, struct spawn *sp)
 	}
 }
 
-static void entry(struct ms_sim *sim, void *arg)
+/*
+ * Whether an abort by another thread may cut operation b short: only if
+ * what it changes, beyond the kernel's state (which the kernel must clean
+ * up after a dead thread), is this thread's own struct th, which dies with
+ * it. The shared slots (heap blocks, pool allocations, supervisors'
+ * objects, pools, domains, thread ids, spawn slots, deliberate faults) are
+ * filled around calls that may preempt: not those.
+ */
+static bool op_safe(const struct th *t, unsigned b)
 {
-	struct spawn *sp = arg;
-	struct fz *f = sp->f;
-	struct ms_thread_info info;
-	struct th t;
-	bool user;
-	unsigned n;
+	if (b == 0xfe)
+		return false;
+	if (b >= 0x80 && b < 0xe0) {
+		b = (b - 0x80) % 12;
+		return b < 7 ? t->user : b < 11;
+	}
+	if (b >= 0xe0 && b < 0xe8)
+		return b == 0xe0 || b == 0xe4 || b == 0xe5;
+	switch (b % 12) {
+	case 3:
+	case 4:
+	case 6:
+		return false;
+	case 5:
+	case 7:
+	case 8:
+		return t->user;
+	default:
+		return true;
+	}
+}
 
-	if (ms_thread_info(sim, ms_thread_self(sim), &info))
-		fail("thread_info of self", 0);
-	user = info.user;
-	memset(&t, 0, sizeof(t));
-	t.f = f;
-	t.self = info.tid;
-	t.user = user;
-	t.prio = info.priority;
-	if (sp != &f->plain)
-		inherit(&t, sp);
-	for (n = 0; n < MAX_OPS_PER_THREAD && more(f); n++) {
+/* While t is inside an operation op_safe() allows: others may abort it. */
+static unsigned safe_enter(struct th *t)
+{
+	unsigned i;
+
+	for (i = 0; i < MAX_THREADS; i++) {
+		if (!t->f->safe[i]) {
+			t->f->safe[i] = t->self;
+			return i;
+		}
+	}
+	return MAX_THREADS;
+}
+
+static void safe_leave(struct th *t, unsigned i)
+{
+	if (i < MAX_THREADS && t->f->safe[i] == t->self)
+		t->f->safe[i] = MS_TID_NONE;
+}
+
+static void run(struct th *t);
+
+/* After ms_user_mode_enter(): the same program, as a user thread. */
+static void user_cont(struct ms_sim *sim, void *arg)
+{
+	struct th *t = arg;
+	struct ms_thread_info info;
+
+	if (ms_thread_info(sim, t->self, &info) || !info.user)
+		fail("thread not in user mode after user_mode_enter", 0);
+	t->user = true;
+	t->n++;			/* the operation that entered it */
+	run(t);
+}
+
+/* Whether tid is dead (or never was); no tick is spent. */
+static bool gone(struct fz *f, ms_tid tid)
+{
+	struct ms_thread_info info;
+	int rc = ms_thread_info(f->sim, tid, &info);
+
+	errno_in(rc, "thread_info", ERRS(-ENOENT));
+	return rc != 0;
+}
+
+/* Operation bytes 0xe0..0xe7: thread lifecycle. */
+static OP_FRAME void op_life(struct th *t, unsigned k)
+{
+	struct fz *f = t->f;
+	unsigned c = byte(f);
+	struct ms_thread_info info;
+	ms_tid tid;
+	int64_t timeout;
+	int prio, rc;
+	uint32_t group;
+	unsigned i, n;
+
+	switch (k) {
+	case 0:
+		tid = (c & 0x80) ? t->self : some_tid(f);
+		timeout = c % 16;
+		if (tid != t->self && tid != 1000 && gone(f, tid)) {
+			if (ms_thread_join(f->sim, tid, timeout))
+				fail("join of a dead thread", tid);
+			return;
+		}
+		rc = ms_thread_join(f->sim, tid, timeout);
+		if (tid == t->self)
+			errno_in(rc ? rc : -1, "join of itself", ERRS(-EDEADLK));
+		else if (tid == 1000)
+			errno_in(rc ? rc : -1, "join of no thread", ERRS(-ENOENT));
+		else
+			errno_in(rc, "join", ERRS(-EBUSY, -EAGAIN));
+		wait_rc(rc, -EBUSY, timeout, "join");
+		if (rc == 0 && !gone(f, tid))
+			fail("join returned with the thread alive", tid);
+		return;
+	case 1:
+		/* A thread that is dead, never was, or itself. */
+		tid = some_tid(f);
+		if (tid == t->self) {
+			ms_thread_abort(f->sim, tid);
+			fail("abort of itself returned", 0);
+		}
+		if (gone(f, tid)) {
+			rc = ms_thread_abort(f->sim, tid);
+			errno_in(rc ? rc : -1, "abort of a dead thread",
+				 ERRS(-ENOENT));
+			return;
+		}
+		if (!t->user)
+			return;		/* not a safe place: case 7 */
+		rc = ms_thread_abort(f->sim, tid);
+		errno_in(rc ? rc : -1, "user abort of another thread",
+			 ERRS(-EPERM));
+		return;
+	case 2:
+		ms_thread_abort(f->sim, t->self);
+		fail("abort of itself returned", 0);
+		return;
+	case 3:
+		ms_thread_exit(f->sim);
+		return;
+	case 4:
+		tid = (c & 1) ? t->self : some_tid(f);
+		prio = (int)(byte(f) % 40) - 20;
+		rc = ms_thread_priority_set(f->sim, tid, prio);
+		if (tid == t->self) {
+			if (prio < MS_PRIO_MIN || prio > MS_PRIO_MAX)
+				errno_in(rc ? rc : -1, "priority_set of itself",
+					 ERRS(-EINVAL));
+			else if (rc != (t->user ? -EPERM : 0))
+				fail("priority_set of itself", rc);
+			if (rc == 0)
+				t->prio = prio;
+			return;
+		}
+		if (tid == 1000)
+			errno_in(rc ? rc : -1, "priority_set of no thread",
+				 ERRS(-ENOENT));
+		else if (t->user)
+			errno_in(rc ? rc : -1, "user priority_set",
+				 ERRS(-ENOENT, -EINVAL, -EPERM));
+		else if (prio < MS_PRIO_MIN || prio > MS_PRIO_MAX)
+			errno_in(rc ? rc : -1, "priority_set out of range",
+				 ERRS(-ENOENT, -EINVAL));
+		else
+			errno_in(rc, "priority_set", ERRS(-ENOENT));
+		if (rc == -ENOENT && !gone(f, tid))
+			fail("priority_set: -ENOENT for a live thread", tid);
+		return;
+	case 5:
+		tid = (c & 1) ? t->self : some_tid(f);
+		group = (c >> 1) % 5;
+		rc = ms_thread_group_set(f->sim, tid, group);
+		if (t->user) {
+			if (tid == t->self)
+				errno_in(rc ? rc : -1, "user group_set",
+					 ERRS(-EPERM));
+			else
+				errno_in(rc ? rc : -1, "user group_set",
+					 ERRS(-EPERM, -ENOENT));
+			return;
+		}
+		errno_in(rc, "group_set", ERRS(-ENOENT, -ENOMEM));
+		if (rc == -ENOENT && (tid == t->self || !gone(f, tid)))
+			fail("group_set: -ENOENT for a live thread", tid);
+		if (tid == 1000 && rc != -ENOENT)
+			fail("group_set of no thread", rc);
+		if (rc == 0 && tid == t->self &&
+		    (ms_thread_info(f->sim, tid, &info) || info.group != group))
+			fail("group_set: not in the group", (long)info.group);
+		return;
+	case 6:
+		if (t->user)
+			return;
+		ms_user_mode_enter(f->sim, user_cont, t);
+		return;
+	default:
+		/* Another thread inside a safe operation (op_safe()): the
+		 * c-th of those in the table. */
+		for (i = 0, n = 0; i < MAX_THREADS; i++)
+			n += f->safe[i] && f->safe[i] != t->self;
+		if (!n)
+			return;
+		n = c % n;
+		for (i = 0; i < MAX_THREADS; i++)
+			if (f->safe[i] && f->safe[i] != t->self && n-- == 0)
+				break;
+		tid = f->safe[i];
+		if (t->user) {
+			rc = ms_thread_abort(f->sim, tid);
+			/* Alive (or, with a host failure, killed by a fault). */
+			errno_in(rc ? rc : -1, "user abort of another thread",
+				 f->host_failure ? ERRS(-EPERM, -ENOENT)
+						 : ERRS(-EPERM));
+			return;
+		}
+		f->safe[i] = MS_TID_NONE;	/* taken: it is ours to kill */
+		rc = ms_thread_abort(f->sim, tid);
+		if (rc && !(f->host_failure && rc == -ENOENT))
+			fail("abort of a thread in a safe operation", rc);
+		if (!gone(f, tid))
+			fail("aborted thread still alive", tid);
+		return;
+	}
+}
+
+/* The program, for thread t, from its operation t->n on. */
+static void run(struct th *t)
+{
+	struct fz *f = t->f;
+	struct ms_sim *sim = f->sim;
+	unsigned slot;
+
+	for (; t->n < MAX_OPS_PER_THREAD && more(f); t->n++) {
 		unsigned b = byte(f);
 
+		slot = op_safe(t, b) ? safe_enter(t) : MAX_THREADS;
 		if (b == 0xfe) {
-			op_deliberate_fault(f, user);
+			op_deliberate_fault(f, t->user);
 			continue;
 		}
 		/* New in the op set: the bytes before kept their meaning. */
 		if (b >= 0x80 && b < 0xe0) {
-			op_service(&t, b - 0x80);
+			op_service(t, b - 0x80);
+			safe_leave(t, slot);
+			continue;
+		}
+		if (b >= 0xe0 && b < 0xe8) {
+			op_life(t, b - 0xe0);
+			safe_leave(t, slot);
 			continue;
 		}
 		switch (b % 12) {
@@ -1778,34 +2001,54 @@ static void entry(struct ms_sim *sim, void *arg)
 			op_heap(f, b);
 			break;
 		case 5:
-			if (user)
-				op_user_kobj(f, &t.mine);
+			if (t->user)
+				op_user_kobj(f, &t->mine);
 			else
 				op_kobj(f);
 			break;
 		case 6:
-			op_thread_create(f, &t);
+			op_thread_create(f, t);
 			break;
 		case 7:
-			if (!user)
+			if (!t->user)
 				op_pool(f);
 			break;
 		case 8:
-			if (!user)
+			if (!t->user)
 				op_domain(f);
 			break;
 		case 9:
 		case 10:
-			op_ipc(f, &t.own);
+			op_ipc(f, &t->own);
 			break;
 		default:
-			if (user)
-				op_user_kobj(f, &t.mine);
+			if (t->user)
+				op_user_kobj(f, &t->mine);
 			else
 				ms_sleep(sim, 1);
 			break;
 		}
+		safe_leave(t, slot);
 	}
+}
+
+static void entry(struct ms_sim *sim, void *arg)
+{
+	struct spawn *sp = arg;
+	struct fz *f = sp->f;
+	struct ms_thread_info info;
+	struct th t;
+
+	if (ms_thread_info(sim, ms_thread_self(sim), &info))
+		fail("thread_info of self", 0);
+	memset(&t, 0, sizeof(t));
+	t.f = f;
+	t.self = info.tid;
+	t.user = info.user;
+	t.prio = info.priority;
+	if (sp != &f->plain)
+		inherit(&t, sp);
+	run(&t);
 }
 
 /*

@@ -96,8 +96,10 @@ int ms_thread_join(struct ms_sim *sim, ms_tid tid, int64_t timeout);
  * Abort a thread. Aborting the calling thread does not return. From the
  * host (outside a run) any thread may be aborted. The stack of a thread that
  * aborts itself cannot be unmapped while it runs on it: that is deferred to
- * the next thread abort, exit or creation.
+ * the next thread abort, exit or creation. A user thread may abort only
+ * itself.
  * @retval -ENOENT no such live thread
+ * @retval -EPERM a user thread asked to abort another thread
  */
 int ms_thread_abort(struct ms_sim *sim, ms_tid tid);
 
