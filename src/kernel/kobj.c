@@ -24,6 +24,7 @@
 #include "core/cost.h"
 #include "core/subsys.h"
 #include "kernel/kernel.h"
+#include "platform/os.h"
 
 #define SLOT_BITS 20
 #define SLOT_MASK ((1u << SLOT_BITS) - 1)
@@ -97,6 +98,30 @@ struct ms__kobj *ms__kobj_get(const struct ms__kernel *ks, ms_handle h)
 }
 
 /* A new object in a free slot; NULL when the table is full. */
+/* A zeroed host record for a new object: a parked one if there is one. */
+static struct ms__kobj *kobj_record_new(struct ms__kernel *ks)
+{
+	struct ms__kobj *o;
+
+	if (!ks->nspare)
+		return g_malloc0(ks->kobj_size);
+	o = ks->spare[--ks->nspare];
+	ms__os_mem_unpark(o, ks->kobj_size);
+	memset(o, 0, ks->kobj_size);
+	return o;
+}
+
+/* The record of an ended object: parked for the next, or freed. */
+static void kobj_record_end(struct ms__kernel *ks, struct ms__kobj *o)
+{
+	if (ks->nspare == MS__KOBJ_SPARES) {
+		g_free(o);
+		return;
+	}
+	ms__os_mem_park(o, ks->kobj_size);
+	ks->spare[ks->nspare++] = o;
+}
+
 static struct ms__kobj *kobj_new(struct ms__kernel *ks, unsigned type)
 {
 	struct ms__kobj *o;
@@ -121,7 +146,7 @@ static struct ms__kobj *kobj_new(struct ms__kernel *ks, unsigned type)
 		g_ptr_array_add(ks->slots, NULL);
 		g_array_append_val(ks->gens, fresh);
 	}
-	o = g_malloc0(sizeof(*o) + ks->perm_words * sizeof(uint64_t));
+	o = kobj_record_new(ks);
 	o->handle = (gen << SLOT_BITS) | (s + 1);
 	o->type = (uint8_t)type;
 	g_queue_init(&o->pollers);
@@ -372,7 +397,7 @@ void ms__kobj_destroy(struct ms__kernel *ks, struct ms__kobj *o)
 		ks->st.objects_freed++;
 	}
 	kobj_slot_free(ks, o);
-	g_free(o);
+	kobj_record_end(ks, o);
 }
 
 /* ---- the subsystem: slot and thread hooks ----------------------------- */
@@ -386,6 +411,8 @@ static int kernel_init(struct ms_sim *sim)
 	ks->sim = sim;
 	ks->nidx = cfg->max_thread_indexes;
 	ks->perm_words = (ks->nidx + 63) / 64;
+	ks->kobj_size = sizeof(struct ms__kobj) +
+			ks->perm_words * sizeof(uint64_t);
 	/* The record holds the bitmap in bytes, rounded up to a word. */
 	perm_bytes = ((ks->nidx + 31) / 32) * 4;
 	ks->rec_size = MS__KREC_BASE + perm_bytes;
@@ -419,6 +446,12 @@ static void kernel_fini(struct ms_sim *sim)
 			ms__kobj_destroy(ks, o);
 	}
 	g_ptr_array_free(ks->slots, TRUE);
+	while (ks->nspare) {
+		struct ms__kobj *o = ks->spare[--ks->nspare];
+
+		ms__os_mem_unpark(o, ks->kobj_size);
+		g_free(o);
+	}
 	g_array_free(ks->gens, TRUE);
 	g_sequence_free(ks->timeouts);
 	g_queue_clear(&ks->fired);

@@ -21,6 +21,13 @@
 
 #if MS_HAVE_VALGRIND_H
 #include <valgrind/valgrind.h>
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#define HAVE_MEMCHECK_H 1
+#endif
+#endif
+#if MS_SANITIZE_ADDRESS
+#include <sanitizer/asan_interface.h>
 #endif
 
 #ifndef MADV_GUARD_INSTALL
@@ -264,4 +271,28 @@ uint64_t ms__os_max_map_count(void)
 		v = 0;
 	fclose(f);
 	return v;
+}
+
+void ms__os_mem_park(void *addr, size_t len)
+{
+#if HAVE_MEMCHECK_H
+	VALGRIND_MAKE_MEM_NOACCESS(addr, len);
+#endif
+#if MS_SANITIZE_ADDRESS
+	__asan_poison_memory_region(addr, len);
+#endif
+	(void)addr;
+	(void)len;
+}
+
+void ms__os_mem_unpark(void *addr, size_t len)
+{
+#if MS_SANITIZE_ADDRESS
+	__asan_unpoison_memory_region(addr, len);
+#endif
+#if HAVE_MEMCHECK_H
+	VALGRIND_MAKE_MEM_UNDEFINED(addr, len);
+#endif
+	(void)addr;
+	(void)len;
 }

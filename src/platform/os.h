@@ -109,6 +109,16 @@ void ms__os_regs_restore(void *ucontext, const uint64_t regs[MS__OS_REGS_MAX]);
 void ms__os_vg_addressable(void *addr, size_t len);
 /* ---- end of os_domain.c --------------------------------------------- */
 
+/*
+ * Host memory that memsim keeps for reuse instead of freeing (a cache of
+ * kernel-object records): parked, the block is unaddressable for
+ * Valgrind's memcheck and AddressSanitizer, so a use after the object's
+ * end is still reported; unparked, it is addressable and undefined again.
+ * No-ops without those tools. Not counted.
+ */
+void ms__os_mem_park(void *addr, size_t len);
+void ms__os_mem_unpark(void *addr, size_t len);
+
 /* Counters and failure injection. */
 uint64_t ms__os_calls(const struct ms__os *os, enum ms__os_op op);
 /* Make the nth call (1-based, counted from now) of op fail with -ENOMEM

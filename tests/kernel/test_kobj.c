@@ -47,6 +47,67 @@ static void test_stale_handle_is_bad_handle(void **state)
 	ms_sim_free(sim);
 }
 
+/*
+ * The kernel keeps the host records of ended objects for the next ones
+ * (up to 32, more are freed): a new object on a kept record starts as new
+ * as one on a fresh record, whatever the old one was.
+ */
+#define REUSE_N 40
+
+struct reuse {
+	ms_handle h[REUSE_N];
+	int r[4];
+};
+
+static void reuse_thread(struct ms_sim *sim, void *arg)
+{
+	struct reuse *ru = arg;
+
+	for (int i = 0; i < REUSE_N; i++) {
+		ru->r[0] |= ms_sys_object_alloc(sim, MS_KOBJ_SEM, &ru->h[i]);
+		ru->r[1] |= ms_sys_sem_init(sim, ru->h[i], 1, 3);
+		ru->r[2] |= ms_sys_object_make_public(sim, ru->h[i]);
+	}
+	for (int i = 0; i < REUSE_N; i++)
+		ru->r[3] |= ms_sys_object_free(sim, ru->h[i]);
+}
+
+static void test_reused_record_starts_clean(void **state)
+{
+	struct ms_sim *sim = ksim_new(0, 0);
+	struct reuse ru = { 0 };
+	struct ms_kobj_info info;
+	ms_handle h[REUSE_N];
+
+	assert_int_equal(ms_thread_create(sim, NULL, reuse_thread, &ru, NULL),
+			 0);
+	assert_int_equal(ms_sim_run(sim), 0);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(ru.r[i], 0);
+	/* Every slot and record of the 40 is back; the host allocates
+	 * 40 objects of two types over them. */
+	for (int i = 0; i < REUSE_N; i++) {
+		unsigned type = i % 2 ? MS_KOBJ_QUEUE : MS_KOBJ_SEM;
+
+		assert_int_equal(ms_sys_object_alloc(sim, type, &h[i]), 0);
+		assert_int_equal(ms_kobj_info(sim, h[i], &info), 0);
+		assert_int_equal(info.type, type);
+		assert_false(info.initialized);
+		assert_false(info.is_public);
+		assert_true(info.dynamic);
+		assert_int_equal(info.requester, MS_TID_NONE);
+		assert_int_equal(info.holders, 0);
+		/* the old handles stay bad */
+		assert_int_equal(ms_kobj_info(sim, ru.h[i], &info), -EBADF);
+	}
+	/* A semaphore on a kept record counts from its own init. */
+	assert_int_equal(ms_sys_sem_init(sim, h[0], 0, 1), 0);
+	assert_int_equal(ms_sys_sem_take(sim, h[0], MS_NO_WAIT), -EBUSY);
+	for (int i = 0; i < REUSE_N; i++)
+		assert_int_equal(ms_sys_object_free(sim, h[i]), 0);
+	ms_sim_free(sim);
+}
+
 /* ---- the validation order, without killing (object_check) ------------- */
 
 struct order {
@@ -779,6 +840,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stale_handle_is_bad_handle),
+		cmocka_unit_test(test_reused_record_starts_clean),
 		cmocka_unit_test(test_validation_order_and_errnos),
 		cmocka_unit_test(test_failed_check_oopses_with_its_errno),
 		cmocka_unit_test(test_grant_release_public),
