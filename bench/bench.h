@@ -3,6 +3,7 @@
 #ifndef MS_BENCH_H
 #define MS_BENCH_H
 
+#include <sched.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -27,6 +28,56 @@ static inline double median(double *v, int n)
 {
 	qsort(v, n, sizeof(*v), cmp_double);
 	return v[n / 2];
+}
+
+/* The median of n figures (at most 64), leaving them in run order: the
+ * per-run ratios below pair them by run. */
+static inline double median_kept(const double *x, int n)
+{
+	double v[64];
+
+	if (n > 64)
+		n = 64;
+	for (int i = 0; i < n; i++)
+		v[i] = x[i];
+	return median(v, n);
+}
+
+/*
+ * Keep a single-threaded benchmark on the CPU it started on, so that a
+ * figure and its baseline are measured on the same CPU. On the shared
+ * 2-vCPU machines here one vCPU can run glibc's malloc+free at half the
+ * speed of the other for seconds at a time (its host sibling is busy),
+ * and that slows code with many instructions per cycle more than the
+ * rest: a migration between a figure and its baseline moves the ratio.
+ * Returns the CPU, or -1 if it could not be pinned.
+ */
+static inline int bench_pin(void)
+{
+	int cpu = sched_getcpu();
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return -1;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? -1 : cpu;
+}
+
+/*
+ * The median of x[r] / base[r]: each run's ratio is taken against the
+ * baseline of the same run (measured next to it), and the median of those
+ * ratios is less moved by a noisy moment than the ratio of two medians.
+ */
+static inline double median_ratio(const double *x, const double *base, int n)
+{
+	double r[64];
+
+	if (n > 64)
+		n = 64;
+	for (int i = 0; i < n; i++)
+		r[i] = x[i] / base[i];
+	return median(r, n);
 }
 
 #endif

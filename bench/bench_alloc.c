@@ -23,10 +23,12 @@
  *            no round trip reaches; "pool" from a 64 KiB pool).
  *
  * Each figure is the median of REPS runs, in ns per alloc+free round trip,
- * with its ratio to glibc (and the charged line's to the floor). The last
- * lines hold the figures against their targets (docs/heap-and-quotas.md
- * section 6): the heap within 2x glibc, the charged round trip within 2x
- * the floor. Usage: bench_alloc [iterations]
+ * with the median of its per-run ratios to glibc (and the charged line's to
+ * the floor); the process stays on the CPU it started on (bench_pin). The
+ * last lines hold the ratios against their targets (docs/heap-and-quotas.md
+ * section 6): the charged round trip within 2x glibc (the issue's letter),
+ * the heap within 2x glibc, the charged round trip within 2x the floor.
+ * Usage: bench_alloc [iterations]
  */
 #include <errno.h>
 #include <stdio.h>
@@ -80,8 +82,9 @@ static double bench_heap(struct ms_heap *h, long n)
  * The modelling floor: glibc malloc+free with nothing of memsim around it
  * but what a charged allocation has to record, written as plainly as it
  * goes: the requester's record (handed in: memsim loads it from the
- * thread's slot), the "count" decision, an 8-byte tag before the caller's bytes (requester, kind,
- * footprint: what a free needs to credit), the counters memsim keeps
+ * thread's slot), the "count" decision, an 8-byte tag before the caller's
+ * bytes (requester, kind, footprint: what a free needs to credit), the
+ * counters memsim keeps
  * (requester, group, totals, kind, with their peaks), the simulated clock
  * and the two events hashed with the event log's own mix. The gap between
  * this line and the kalloc line is what memsim's heap and glue add; the
@@ -294,6 +297,24 @@ static const char *const other_policies[] = {
 };
 #define NPOL (sizeof(other_policies) / sizeof(other_policies[0]))
 
+/* One figure: its median, and the median of its per-run ratios to glibc
+ * (and to the floor). */
+static void line(const char *label, const double *x, const double *g,
+		 const double *fl)
+{
+	printf("  %-44s %7.1f ns  %5.2fx glibc", label, median_kept(x, REPS),
+	       median_ratio(x, g, REPS));
+	if (fl)
+		printf("  %5.2fx floor", median_ratio(x, fl, REPS));
+	printf("\n");
+}
+
+static void target(const char *label, double ratio)
+{
+	printf("  %-44s %5.2fx  (at most 2x): %s\n", label, ratio,
+	       ratio <= 2.0 ? "met" : "MISSED");
+}
+
 int main(int argc, char **argv)
 {
 	long n = argc > 1 ? atol(argv[1]) : 2000000;
@@ -303,7 +324,7 @@ int main(int argc, char **argv)
 	struct ms_sim *sim;
 	struct ms_heap *heap, *heap0;
 	uint32_t depth;
-	double mg, mfl, mh, mh0, mk, mk0, mke, mp;
+	int cpu = bench_pin();
 
 	if (n <= 0)
 		n = 2000000;
@@ -335,47 +356,29 @@ int main(int argc, char **argv)
 						 other_policies[i]);
 	}
 	ms_sim_free(sim);
-	mg = median(g, REPS);
-	mfl = median(fl, REPS);
-	mh = median(h, REPS);
-	mh0 = median(h0, REPS);
-	mk = median(k, REPS);
-	mk0 = median(k0, REPS);
-	mke = median(ke, REPS);
-	mp = median(pub, REPS);
 
 	printf("alloc+free round trip, sizes 16..256 B, %ld iterations, "
-	       "median of %d, heap quick depth %u\n", n, REPS, depth);
-	printf("  %-44s %7.1f ns  (baseline)\n", "glibc malloc+free", mg);
-	printf("  %-44s %7.1f ns  %5.2fx glibc\n",
-	       "glibc + the accounting alone (floor)", mfl, mfl / mg);
-	printf("  %-44s %7.1f ns  %5.2fx glibc\n",
-	       "raw heap (ms__heap_alloc+release)", mh, mh / mg);
-	printf("  %-44s %7.1f ns  %5.2fx glibc\n",
-	       "raw heap, no quick lists (sys_heap)", mh0, mh0 / mg);
-	printf("  %-44s %7.1f ns  %5.2fx glibc  %5.2fx floor\n",
-	       "ms__kalloc+ms__kfree, count (events hashed)", mk, mk / mg,
-	       mk / mfl);
-	printf("  %-44s %7.1f ns  %5.2fx glibc\n",
-	       "  the same, no quick lists", mk0, mk0 / mg);
-	printf("  %-44s %7.1f ns  %5.2fx glibc\n",
-	       "ms__kalloc+ms__kfree, count (events kept)", mke, mke / mg);
-	printf("  %-44s %7.1f ns  %5.2fx glibc\n",
-	       "ms_heap_alloc+ms_heap_free (kernel entries)", mp, mp / mg);
+	       "median of %d, heap quick depth %u, CPU %d\n", n, REPS, depth,
+	       cpu);
+	printf("  %-44s %7.1f ns  (baseline)\n", "glibc malloc+free",
+	       median_kept(g, REPS));
+	line("glibc + the accounting alone (floor)", fl, g, NULL);
+	line("raw heap (ms__heap_alloc+release)", h, g, NULL);
+	line("raw heap, no quick lists (sys_heap)", h0, g, NULL);
+	line("ms__kalloc+ms__kfree, count (events hashed)", k, g, fl);
+	line("  the same, no quick lists", k0, g, NULL);
+	line("ms__kalloc+ms__kfree, count (events kept)", ke, g, NULL);
+	line("ms_heap_alloc+ms_heap_free (kernel entries)", pub, g, NULL);
 	for (size_t i = 0; i < NPOL; i++) {
 		char label[64];
-		double m = median(pol[i], REPS);
 
 		snprintf(label, sizeof(label), "ms__kalloc+ms__kfree, %s (hashed)",
 			 other_policies[i]);
-		printf("  %-44s %7.1f ns  %5.2fx glibc\n", label, m, m / mg);
+		line(label, pol[i], g, NULL);
 	}
 	printf("targets (docs/heap-and-quotas.md, section 6)\n");
-	printf("  %-44s %5.2fx  (at most 2x): %s\n",
-	       "heap without quick lists vs glibc", mh0 / mg,
-	       mh0 / mg <= 2.0 ? "met" : "MISSED");
-	printf("  %-44s %5.2fx  (at most 2x): %s\n",
-	       "charged round trip vs the floor", mk / mfl,
-	       mk / mfl <= 2.0 ? "met" : "MISSED");
+	target("charged round trip vs glibc", median_ratio(k, g, REPS));
+	target("heap without quick lists vs glibc", median_ratio(h0, g, REPS));
+	target("charged round trip vs the floor", median_ratio(k, fl, REPS));
 	return 0;
 }
