@@ -97,7 +97,6 @@ struct ms__kobj *ms__kobj_get(const struct ms__kernel *ks, ms_handle h)
 	return o;
 }
 
-/* A new object in a free slot; NULL when the table is full. */
 /* A zeroed host record for a new object: a parked one if there is one. */
 static struct ms__kobj *kobj_record_new(struct ms__kernel *ks)
 {
@@ -122,6 +121,7 @@ static void kobj_record_end(struct ms__kernel *ks, struct ms__kobj *o)
 	ks->spare[ks->nspare++] = o;
 }
 
+/* A new object in a free slot; NULL when the table is full. */
 static struct ms__kobj *kobj_new(struct ms__kernel *ks, unsigned type)
 {
 	struct ms__kobj *o;
