@@ -67,6 +67,21 @@ int ms_sys_msgq_alloc_init(struct ms_sim *sim, ms_handle msgq,
 	return ms__syscall(sim, MS_SYS_MSGQ_ALLOC_INIT, sys_msgq_alloc_init, &a);
 }
 
+/* The checks of a transfer, in order: the message queue (initialised, and
+ * the caller's to use), then the caller's message buffer (written by a
+ * get). */
+static int msgq_open(struct ms_sim *sim, struct buf_args *a, bool get,
+		     struct ms__kobj **o)
+{
+	int ret = ms__sys_obj(sim, &a->c, a->h, MS_KOBJ_MSGQ,
+			      MS_KOBJ_INIT_TRUE, o);
+
+	if (ret)
+		return ret;
+	return ms__sys_buf(sim, &a->c, get ? a->dst : a->src,
+			   (*o)->u.msgq.msg_size, get, "message");
+}
+
 static int sys_msgq_put(struct ms_sim *sim, void *p)
 {
 	struct buf_args *a = p;
@@ -75,12 +90,7 @@ static int sys_msgq_put(struct ms_sim *sim, void *p)
 	struct ms__kobj *o;
 	int ret;
 
-	ret = ms__sys_obj(sim, &a->c, a->h, MS_KOBJ_MSGQ, MS_KOBJ_INIT_TRUE,
-			  &o);
-	if (ret)
-		return ret;
-	ret = ms__sys_buf(sim, &a->c, a->src, o->u.msgq.msg_size, false,
-			  "message");
+	ret = msgq_open(sim, a, false, &o);
 	if (ret)
 		return ret;
 	for (;;) {
@@ -100,13 +110,9 @@ static int sys_msgq_put(struct ms_sim *sim, void *p)
 		}
 		if (a->timeout == MS_NO_WAIT)
 			return -ENOMSG;
-		if (left == MS_NO_WAIT)
-			return -EAGAIN;
-		ret = ms__kobj_wait(ks, o, &o->u.msgq.writers, left, &o);
+		ret = ms__kobj_block(ks, &o, &o->u.msgq.writers, left);
 		if (ret)
 			return ret;
-		if (!o)
-			return -EINTR;
 	}
 }
 
@@ -126,12 +132,7 @@ static int sys_msgq_get(struct ms_sim *sim, void *p)
 	struct ms__kobj *o;
 	int ret;
 
-	ret = ms__sys_obj(sim, &a->c, a->h, MS_KOBJ_MSGQ, MS_KOBJ_INIT_TRUE,
-			  &o);
-	if (ret)
-		return ret;
-	ret = ms__sys_buf(sim, &a->c, a->dst, o->u.msgq.msg_size, true,
-			  "message");
+	ret = msgq_open(sim, a, true, &o);
 	if (ret)
 		return ret;
 	for (;;) {
@@ -149,13 +150,9 @@ static int sys_msgq_get(struct ms_sim *sim, void *p)
 		}
 		if (a->timeout == MS_NO_WAIT)
 			return -ENOMSG;
-		if (left == MS_NO_WAIT)
-			return -EAGAIN;
-		ret = ms__kobj_wait(ks, o, &o->u.msgq.readers, left, &o);
+		ret = ms__kobj_block(ks, &o, &o->u.msgq.readers, left);
 		if (ret)
 			return ret;
-		if (!o)
-			return -EINTR;
 	}
 }
 
@@ -389,11 +386,7 @@ static int sys_pipe_write(struct ms_sim *sim, void *p)
 		}
 		if (done == a->size)
 			return (int)done;
-		if (left == MS_NO_WAIT)
-			return done ? (int)done : -EAGAIN;
-		ret = ms__kobj_wait(ks, o, &o->u.pipe.writers, left, &o);
-		if (!ret && !o)
-			ret = -EINTR;
+		ret = ms__kobj_block(ks, &o, &o->u.pipe.writers, left);
 		if (ret)
 			return done ? (int)done : ret;
 	}
@@ -436,13 +429,9 @@ static int sys_pipe_read(struct ms_sim *sim, void *p)
 			ms__wake_all(sim, &o->u.pipe.writers, 0);
 			return (int)n;
 		}
-		if (left == MS_NO_WAIT)
-			return -EAGAIN;
-		ret = ms__kobj_wait(ks, o, &o->u.pipe.readers, left, &o);
+		ret = ms__kobj_block(ks, &o, &o->u.pipe.readers, left);
 		if (ret)
 			return ret;
-		if (!o)
-			return -EINTR;
 	}
 }
 

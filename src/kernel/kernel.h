@@ -274,6 +274,17 @@ int ms__kobj_wait(struct ms__kernel *ks, struct ms__kobj *o,
 		  struct ms__waitq *wq, int64_t timeout,
 		  struct ms__kobj **still);
 
+/*
+ * The blocking step of a call that retries until it can go on (msgq and
+ * pipe transfers): with left ticks of the call's timeout remaining, wait
+ * on wq, one of *o's queues. 0: woken with *o still there, try again;
+ * -EAGAIN: no time left (nothing waited); the wait's own errno (-EAGAIN
+ * on a timeout, -EINTR when woken by the object's end); -EINTR when the
+ * object ended while the wait succeeded.
+ */
+int ms__kobj_block(struct ms__kernel *ks, struct ms__kobj **o,
+		   struct ms__waitq *wq, int64_t left);
+
 /* For calls that may wait more than once: the tick the timeout ends. */
 static inline uint64_t ms__deadline(struct ms_sim *sim, int64_t timeout)
 {

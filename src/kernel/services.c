@@ -26,6 +26,19 @@ int ms__kobj_wait(struct ms__kernel *ks, struct ms__kobj *o,
 	return ret;
 }
 
+int ms__kobj_block(struct ms__kernel *ks, struct ms__kobj **o,
+		   struct ms__waitq *wq, int64_t left)
+{
+	int ret;
+
+	if (left == MS_NO_WAIT)
+		return -EAGAIN;
+	ret = ms__kobj_wait(ks, *o, wq, left, o);
+	if (!ret && !*o)
+		ret = -EINTR;
+	return ret;
+}
+
 void ms__kobj_signal_pollers(struct ms__kernel *ks, struct ms__kobj *o)
 {
 	for (GList *l = o->pollers.head; l; l = l->next) {
