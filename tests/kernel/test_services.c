@@ -593,6 +593,129 @@ static void test_msgq_pipe_stack_buffers(void **state)
 	ms_sim_free(sim);
 }
 
+/*
+ * Blocked transfers, each woken a different way: room made by a reader,
+ * data from a writer, the timeout with part of the data written, and the
+ * object's end (with and without part written).
+ */
+struct blk {
+	ms_handle m_end, m_full, p_part, p_data, p_end, p_end_part;
+	int r[8];
+	char got[4];
+};
+
+static void blk_get_ended(struct ms_sim *sim, void *arg)
+{
+	struct blk *x = arg;
+	uint32_t msg;
+
+	x->r[0] = ms_sys_msgq_get(sim, x->m_end, &msg, MS_FOREVER);
+}
+
+static void blk_put_full(struct ms_sim *sim, void *arg)
+{
+	struct blk *x = arg;
+	uint32_t msg = 2;
+
+	x->r[1] = ms_sys_msgq_put(sim, x->m_full, &msg, MS_FOREVER);
+}
+
+/* User threads pass buffers on their own stacks (the syscall boundary
+ * kills them for any other). */
+static void blk_write_part(struct ms_sim *sim, void *arg)
+{
+	struct blk *x = arg;
+	char text[12];
+
+	memcpy(text, "0123456789ab", 12);
+	x->r[2] = ms_sys_pipe_write(sim, x->p_part, text, 12, 30);
+}
+
+static void blk_read_data(struct ms_sim *sim, void *arg)
+{
+	struct blk *x = arg;
+	char c[4];
+
+	x->r[3] = ms_sys_pipe_read(sim, x->p_data, c, 4, MS_FOREVER);
+	memcpy(x->got, c, 4);
+}
+
+static void blk_read_ended(struct ms_sim *sim, void *arg)
+{
+	struct blk *x = arg;
+	char c[4];
+
+	x->r[4] = ms_sys_pipe_read(sim, x->p_end, c, 4, MS_FOREVER);
+}
+
+static void blk_write_ended(struct ms_sim *sim, void *arg)
+{
+	struct blk *x = arg;
+	char text[12];
+
+	memcpy(text, "0123456789ab", 12);
+	x->r[5] = ms_sys_pipe_write(sim, x->p_end_part, text, 12, MS_FOREVER);
+}
+
+static void blk_other(struct ms_sim *sim, void *arg)
+{
+	struct blk *x = arg;
+	uint32_t msg;
+
+	ms_sleep(sim, 50);
+	x->r[6] = ms_sys_msgq_get(sim, x->m_full, &msg, MS_NO_WAIT);
+	x->r[7] = ms_sys_pipe_write(sim, x->p_data, "wxyz", 4, MS_NO_WAIT);
+	ms_sleep(sim, 50);
+	ms_sys_object_free(sim, x->m_end);
+	ms_sys_object_free(sim, x->p_end);
+	ms_sys_object_free(sim, x->p_end_part);
+}
+
+static void blk_obj(struct ms_sim *sim, unsigned type, ms_handle *h)
+{
+	assert_int_equal(ms_sys_object_alloc(sim, type, h), 0);
+	if (type == MS_KOBJ_MSGQ)
+		assert_int_equal(ms_sys_msgq_alloc_init(sim, *h, 4, 1), 0);
+	else
+		assert_int_equal(ms_sys_pipe_alloc_init(sim, *h, 8), 0);
+	assert_int_equal(ms_sys_object_make_public(sim, *h), 0);
+}
+
+static void test_blocked_transfers_wake(void **state)
+{
+	struct ms_sim *sim = ksim_new(0, 0);
+	struct blk x = { 0 };
+	uint32_t msg = 1;
+
+	blk_obj(sim, MS_KOBJ_MSGQ, &x.m_end);
+	blk_obj(sim, MS_KOBJ_MSGQ, &x.m_full);
+	blk_obj(sim, MS_KOBJ_PIPE, &x.p_part);
+	blk_obj(sim, MS_KOBJ_PIPE, &x.p_data);
+	blk_obj(sim, MS_KOBJ_PIPE, &x.p_end);
+	blk_obj(sim, MS_KOBJ_PIPE, &x.p_end_part);
+	assert_int_equal(ms_sys_msgq_put(sim, x.m_full, &msg, MS_NO_WAIT), 0);
+	spawn_user(sim, "get-ended", 0, blk_get_ended, &x);
+	spawn_user(sim, "put-full", 0, blk_put_full, &x);
+	spawn_user(sim, "write-part", 0, blk_write_part, &x);
+	spawn_user(sim, "read-data", 0, blk_read_data, &x);
+	spawn_user(sim, "read-ended", 0, blk_read_ended, &x);
+	spawn_user(sim, "write-ended", 0, blk_write_ended, &x);
+	spawn_sup(sim, "other", 1, blk_other, &x);
+	run_done(sim);
+	assert_int_equal(ms_sim_fault_count(sim), 0);
+	assert_int_equal(x.r[6], 0);
+	assert_int_equal(x.r[7], 4);
+	assert_int_equal(x.r[0], -EINTR);	/* the msgq ended */
+	assert_int_equal(x.r[1], 0);		/* room made: put */
+	assert_int_equal(x.r[2], 8);		/* 8 of 12, then timed out */
+	assert_int_equal(x.r[3], 4);		/* woken by the write */
+	assert_memory_equal(x.got, "wxyz", 4);
+	assert_int_equal(x.r[4], -EINTR);	/* the pipe ended */
+	assert_int_equal(x.r[5], 8);		/* ended after 8 of 12 */
+	assert_int_equal(ms_sys_msgq_num_used_get(sim, x.m_full), 1);
+	ms_sim_free(sim);
+}
+
 /* ---- synchronisation: hand-offs, timeouts, ownership -------------------- */
 
 struct syn {
@@ -739,6 +862,7 @@ int main(void)
 		cmocka_unit_test(test_delayed_work_pending_at_tick_limit),
 		cmocka_unit_test(test_workqueue_flood),
 		cmocka_unit_test(test_msgq_pipe_stack_buffers),
+		cmocka_unit_test(test_blocked_transfers_wake),
 		cmocka_unit_test(test_sync_objects),
 		cmocka_unit_test(test_same_run_same_events),
 	};
