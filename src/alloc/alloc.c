@@ -257,25 +257,26 @@ static inline __attribute__((always_inline)) int
 decide_builtin(struct ms__alloc *a, struct ms__acct *ac, size_t bytes,
 	       unsigned new_request, struct ms_heap **heap)
 {
-	const struct ms_quota_ops *ops = a->ops;
-
 	*heap = a->sys;
-	if (ops == &ms__quota_count)
+	switch (a->builtin) {
+	case MS__BUILTIN_COUNT:
 		return ms__decide_count(ac->st.count_held,
 					ms__acct_limit(a, &ac->st), new_request);
-	if (ops == &ms__quota_bytes)
+	case MS__BUILTIN_BYTES:
 		return ms__decide_bytes(ac->st.bytes_held,
 					ms__acct_limit(a, &ac->st), bytes);
-	if (ops == &ms__quota_process)
+	case MS__BUILTIN_PROCESS:
 		return ms__decide_bytes(ac->grp->st.bytes_held,
 					ms__acct_limit(a, &ac->grp->st), bytes);
-	if (ops == &ms__quota_pool) {
+	case MS__BUILTIN_POOL:
 		*heap = ac->pool;
 		return ac->pool ? 0 : -ENOMEM;
-	}
-	if (ops == &ms__quota_unlimited)
+	case MS__BUILTIN_UNLIMITED:
 		return 0;
-	return NOT_BUILTIN;
+	case MS__BUILTIN_NONE:
+	default:
+		return NOT_BUILTIN;
+	}
 }
 
 /* Ask the active policy, and pick the heap. */
@@ -403,10 +404,12 @@ kernel_alloc(struct ms__alloc *a, size_t size, unsigned kind, void **out)
 	return 0;
 }
 
-int ms__kalloc(struct ms_sim *sim, struct ms_thread *requester, size_t size,
-	       unsigned kind, void **out)
+/* Every allocation the fast path below does not take, and all of each. */
+static __attribute__((noinline)) int
+kalloc_general(struct ms_sim *sim, struct ms__alloc *a,
+	       struct ms_thread *requester, size_t size, unsigned kind,
+	       void **out)
 {
-	struct ms__alloc *a = ms__alloc_state(sim);
 	struct ms__acct *ac;
 	struct ms_heap *heap;
 	int ret;
@@ -421,6 +424,47 @@ int ms__kalloc(struct ms_sim *sim, struct ms_thread *requester, size_t size,
 	if (ret == HEAP_FULL)
 		return deny(a, ac, size, -ENOMEM, heap);
 	return deny(a, ac, size, ret, NULL);
+}
+
+/*
+ * The common allocation, as one straight line without a call: a built-in
+ * policy grants it, from a heap whose quick list has a chunk of its size,
+ * and no event is kept or followed. Nothing changes before all of that is
+ * known (the quick-list pop is the first change, and nothing can fail after
+ * it); everything else goes to kalloc_general(), which decides and does it
+ * all from the start with the same helpers, so either way gives the same
+ * result (tests/alloc/test_paths.c runs both and compares).
+ */
+int ms__kalloc(struct ms_sim *sim, struct ms_thread *requester, size_t size,
+	       unsigned kind, void **out)
+{
+	struct ms__alloc *a = ms__alloc_state(sim);
+	struct ms__acct *ac;
+	struct ms_heap *h;
+	uint32_t units, q, c;
+	uint64_t bytes;
+	unsigned req;
+
+	if (G_UNLIKELY(!requester || kind >= MS_ALLOC__COUNT ||
+		       !ms__event_hash_only(sim)))
+		goto general;
+	ac = ms__thread_sub(requester, MS__SUB_ALLOC);
+	units = ms__heap_units_for(size);
+	q = units - MS__HEAP_MIN_UNITS;		/* wraps for units 0 */
+	bytes = (uint64_t)units * MS__HEAP_UNIT;
+	req = ms__alloc_starts_request(kind);
+	if (G_UNLIKELY(q >= MS__HEAP_QUICK_CLASSES ||
+		       decide_builtin(a, ac, bytes, req, &h) != 0 || !h ||
+		       !ms__heap_quick_pop(h, q, &c)))
+		goto general;
+
+	ms__clock_advance(sim, MS__COST_ALLOC + MS__COST_QUOTA);
+	*out = ms__heap_take(h, c, units, units, ac->tid, (uint8_t)kind);
+	grant_counts(a, ac, bytes, kind, req);
+	ms__event_hash(sim, MS_EV_ALLOC, ac->tid, bytes, h->id);
+	return 0;
+general:
+	return kalloc_general(sim, a, requester, size, kind, out);
 }
 
 int ms__kalloc_wait(struct ms_sim *sim, struct ms_thread *requester,
@@ -622,7 +666,7 @@ void ms__kfree(struct ms_sim *sim, void *p)
 	uint64_t bytes;
 	unsigned kind;
 
-	if (G_UNLIKELY(!p || !cur || ms__sim_hot(sim)->ev_slow ||
+	if (G_UNLIKELY(!p || !cur || !ms__event_hash_only(sim) ||
 		       a->has_uncharge))
 		goto general;
 	hd = ms__heap_hdr_of(p);
@@ -641,13 +685,14 @@ void ms__kfree(struct ms_sim *sim, void *p)
 	if (G_UNLIKELY(!ac || ac->tid != tid))
 		ac = acct_of(a, tid);
 	if (G_UNLIKELY(!ac || !ac->thread || kind >= MS_ALLOC__COUNT ||
-		       !ms__waitq_empty(&h->waiters)))
+		       !ms__waitq_empty(&h->waiters) ||
+		       !ms__heap_quick_room(h, sz - MS__HEAP_MIN_UNITS)))
 		goto general;
 
 	ms__clock_advance(sim, MS__COST_ALLOC);
-	ms__heap_free_checked(h, c, sz);
+	ms__heap_free_quick(h, c, sz);
 	credit_counts(a, ac, bytes, kind);
-	ms__event(sim, MS_EV_FREE, ms__thread_tid(cur), bytes, ac->tid);
+	ms__event_hash(sim, MS_EV_FREE, ms__thread_tid(cur), bytes, ac->tid);
 	return;
 general:
 	if (p)

@@ -40,6 +40,17 @@ struct ms__acct {
 	struct ms_quota_stats st;	/* st.limit valid iff limit_explicit */
 };
 
+/* Which built-in policy is active, for the allocation path's inline
+ * decision (MS__BUILTIN_NONE: a registered one, asked through its ops). */
+enum ms__builtin {
+	MS__BUILTIN_NONE = 0,
+	MS__BUILTIN_UNLIMITED,
+	MS__BUILTIN_COUNT,
+	MS__BUILTIN_BYTES,
+	MS__BUILTIN_PROCESS,
+	MS__BUILTIN_POOL,
+};
+
 struct ms__alloc {
 	struct ms_sim *sim;
 	GPtrArray *heaps;		/* struct ms_heap *, index = id */
@@ -48,6 +59,7 @@ struct ms__alloc {
 	/* quota */
 	GPtrArray *policies;		/* const struct ms_quota_ops * */
 	const struct ms_quota_ops *ops;	/* the active policy */
+	enum ms__builtin builtin;	/* ops, if it is a built-in one */
 	void *state;
 	uint64_t default_limit;
 	GPtrArray *accts;		/* struct ms__acct *, index = tid */

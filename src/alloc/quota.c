@@ -157,6 +157,22 @@ static void policy_stop(struct ms__alloc *a)
 	free(a->state);
 	a->state = NULL;
 	a->ops = NULL;
+	a->builtin = MS__BUILTIN_NONE;
+}
+
+static enum ms__builtin builtin_of(const struct ms_quota_ops *ops)
+{
+	if (ops == &ms__quota_unlimited)
+		return MS__BUILTIN_UNLIMITED;
+	if (ops == &ms__quota_count)
+		return MS__BUILTIN_COUNT;
+	if (ops == &ms__quota_bytes)
+		return MS__BUILTIN_BYTES;
+	if (ops == &ms__quota_process)
+		return MS__BUILTIN_PROCESS;
+	if (ops == &ms__quota_pool)
+		return MS__BUILTIN_POOL;
+	return MS__BUILTIN_NONE;
 }
 
 static int policy_start(struct ms__alloc *a, const struct ms_quota_ops *ops,
@@ -184,6 +200,7 @@ static int policy_start(struct ms__alloc *a, const struct ms_quota_ops *ops,
 	}
 	policy_stop(a);
 	a->ops = ops;
+	a->builtin = builtin_of(ops);
 	a->has_uncharge = ops->uncharge != NULL;
 	a->state = state;
 	a->default_limit = p.limit;

@@ -106,6 +106,25 @@ static inline void ms__event(struct ms_sim *sim, enum ms_event_type type,
 		ms__event_keep(sim, type, tid, a, b);
 }
 
+/*
+ * Whether events are only hashed: nobody keeps or follows them (no log
+ * capacity left, no hook). A hot path that checked it may then record its
+ * events with ms__event_hash(), which is ms__event() without the check
+ * and the call behind it.
+ */
+static inline bool ms__event_hash_only(const struct ms_sim *sim)
+{
+	return !ms__sim_hot(sim)->ev_slow;
+}
+
+static inline void ms__event_hash(struct ms_sim *sim, enum ms_event_type type,
+				  ms_tid tid, uint64_t a, uint64_t b)
+{
+	struct ms__sim_hot *hot = ms__sim_hot(sim);
+
+	ms__evlog_mix(&hot->log, hot->now, type, tid, a, b);
+}
+
 /* Simulated clock. */
 static inline uint64_t ms__now(const struct ms_sim *sim)
 {
