@@ -427,13 +427,39 @@ kalloc_general(struct ms_sim *sim, struct ms__alloc *a,
 }
 
 /*
+ * The rest of a fast allocation that its heap's quick list cannot serve
+ * (empty, off, or a size it does not keep): granted already, from heap h;
+ * the buckets, then what kalloc_general() does after the heap's answer.
+ */
+static __attribute__((noinline)) int
+kalloc_granted_slow(struct ms_sim *sim, struct ms__acct *ac,
+		    struct ms_heap *h, size_t size, unsigned kind, void **out)
+{
+	struct ms__alloc *a = ms__alloc_state(sim);
+	uint32_t units = ms__heap_units_for(size);
+	uint64_t bytes = (uint64_t)units * MS__HEAP_UNIT;
+	void *p;
+
+	ms__clock_advance(sim, MS__COST_ALLOC + MS__COST_QUOTA);
+	p = ms__heap_alloc_slow(h, units, ac->tid, (uint8_t)kind);
+	if (!p)
+		return deny(a, ac, size, -ENOMEM, h);
+	grant_counts(a, ac, bytes, kind, ms__alloc_starts_request(kind));
+	ms__event_hash(sim, MS_EV_ALLOC, ac->tid, bytes, h->id);
+	*out = p;
+	return 0;
+}
+
+/*
  * The common allocation, as one straight line without a call: a built-in
  * policy grants it, from a heap whose quick list has a chunk of its size,
- * and no event is kept or followed. Nothing changes before all of that is
- * known (the quick-list pop is the first change, and nothing can fail after
- * it); everything else goes to kalloc_general(), which decides and does it
- * all from the start with the same helpers, so either way gives the same
- * result (tests/alloc/test_paths.c runs both and compares).
+ * and no event is kept or followed. Nothing changes before the policy has
+ * granted it (the quick-list pop is the first change, and nothing can
+ * fail after it); a grant the quick list cannot serve ends in
+ * kalloc_granted_slow(), and everything else goes to kalloc_general(),
+ * which decides and does it all from the start. Both use the same helpers,
+ * so every way gives the same result (tests/alloc/test_paths.c runs the
+ * fast and the general paths and compares).
  */
 int ms__kalloc(struct ms_sim *sim, struct ms_thread *requester, size_t size,
 	       unsigned kind, void **out)
@@ -450,13 +476,15 @@ int ms__kalloc(struct ms_sim *sim, struct ms_thread *requester, size_t size,
 		goto general;
 	ac = ms__thread_sub(requester, MS__SUB_ALLOC);
 	units = ms__heap_units_for(size);
-	q = units - MS__HEAP_MIN_UNITS;		/* wraps for units 0 */
 	bytes = (uint64_t)units * MS__HEAP_UNIT;
 	req = ms__alloc_starts_request(kind);
-	if (G_UNLIKELY(q >= MS__HEAP_QUICK_CLASSES ||
-		       decide_builtin(a, ac, bytes, req, &h) != 0 || !h ||
-		       !ms__heap_quick_pop(h, q, &c)))
+	if (G_UNLIKELY(!units || decide_builtin(a, ac, bytes, req, &h) != 0 ||
+		       !h))
 		goto general;
+	q = units - MS__HEAP_MIN_UNITS;
+	if (G_UNLIKELY(q >= MS__HEAP_QUICK_CLASSES ||
+		       !ms__heap_quick_pop(h, q, &c)))
+		return kalloc_granted_slow(sim, ac, h, size, kind, out);
 
 	ms__clock_advance(sim, MS__COST_ALLOC + MS__COST_QUOTA);
 	*out = ms__heap_take(h, c, units, units, ac->tid, (uint8_t)kind);
@@ -640,6 +668,28 @@ kfree_general(struct ms_sim *sim, struct ms__alloc *a, void *p)
 	release(sim, a, h, p);
 }
 
+/* The rest of a fast free whose quick list has no room (full, or off):
+ * the checked chunk at p, merged with its free neighbours. (Few arguments,
+ * so that the fast path can jump here without a frame of its own.) */
+static __attribute__((noinline)) void
+kfree_coalesce(struct ms_sim *sim, struct ms_heap *h, struct ms__acct *ac,
+	       void *p)
+{
+	struct ms__alloc *a = ms__alloc_state(sim);
+	struct ms__chunk_hdr *hd = ms__heap_hdr_of(p);
+	uint32_t c = (uint32_t)(((uint8_t *)p - h->base) / MS__HEAP_UNIT) -
+		     MS__HEAP_HDR_UNITS;
+	uint32_t sz = hd->size_used >> 1;
+	uint64_t bytes = ms__heap_block_bytes(p);
+	unsigned kind = ms__heap_block_kind(p);
+
+	ms__clock_advance(sim, MS__COST_ALLOC);
+	ms__heap_free_coalesce(h, c, sz);
+	credit_counts(a, ac, bytes, kind);
+	ms__event_hash(sim, MS_EV_FREE, ms__thread_tid(ms__current(sim)), bytes,
+		       ac->tid);
+}
+
 /*
  * The common free, as one straight line: a charged chunk that passes the
  * heap's checks, whose requester's thread is alive, with no waiters, no
@@ -685,9 +735,12 @@ void ms__kfree(struct ms_sim *sim, void *p)
 	if (G_UNLIKELY(!ac || ac->tid != tid))
 		ac = acct_of(a, tid);
 	if (G_UNLIKELY(!ac || !ac->thread || kind >= MS_ALLOC__COUNT ||
-		       !ms__waitq_empty(&h->waiters) ||
-		       !ms__heap_quick_room(h, sz - MS__HEAP_MIN_UNITS)))
+		       !ms__waitq_empty(&h->waiters)))
 		goto general;
+	if (G_UNLIKELY(!ms__heap_quick_room(h, sz - MS__HEAP_MIN_UNITS))) {
+		kfree_coalesce(sim, h, ac, p);
+		return;
+	}
 
 	ms__clock_advance(sim, MS__COST_ALLOC);
 	ms__heap_free_quick(h, c, sz);

@@ -431,18 +431,25 @@ ms__heap_free_quick(struct ms_heap *h, uint32_t c, uint32_t sz)
 	ms__heap_quick_push(h, c, sz);
 }
 
+/* Free chunk c of sz units, which passed the checks, into the buckets,
+ * merged with its free neighbours. */
+static inline void ms__heap_free_coalesce(struct ms_heap *h, uint32_t c,
+					  uint32_t sz)
+{
+	h->used_units -= sz;
+	h->frees++;
+	ms__heap_coalesce(h, c);
+}
+
 /* Free chunk c of sz units, which passed the checks: onto its quick list
  * if that has room, else coalesced into the buckets. */
 static inline __attribute__((always_inline)) void
 ms__heap_free_checked(struct ms_heap *h, uint32_t c, uint32_t sz)
 {
-	if (__builtin_expect(ms__heap_quick_room(h, sz - MS__HEAP_MIN_UNITS), 1)) {
+	if (__builtin_expect(ms__heap_quick_room(h, sz - MS__HEAP_MIN_UNITS), 1))
 		ms__heap_free_quick(h, c, sz);
-		return;
-	}
-	h->used_units -= sz;
-	h->frees++;
-	ms__heap_coalesce(h, c);
+	else
+		ms__heap_free_coalesce(h, c, sz);
 }
 
 /*
