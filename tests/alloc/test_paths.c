@@ -10,11 +10,12 @@
  * count and on every counter the library reports; and, for one fixed run,
  * on the exact figures.
  *
- * The workload touches each case the fast free must hand over or handle:
+ * The workload touches each case the fast paths must hand over or handle:
  * frees by the requester and by another thread, frees after the requester
  * died (the record must live until the last credit), frees from the host,
- * an object's record and data (one request), kinds, quick lists full and
- * off (coalescing), pools, a quota refusal and a heap refusal.
+ * an object's record and data (one request), granted from a quick list
+ * and from the buckets, kinds, quick lists full and off (the slow tails:
+ * buckets and coalescing), pools, a quota refusal and a heap refusal.
  */
 #include <errno.h>
 #include <string.h>
@@ -34,6 +35,7 @@ struct work {
 	int denied_quota;
 	int denied_nomem;
 	ms_tid owner;
+	bool objects_first;	/* two objects before anything else is held */
 };
 
 /* One charged request, its refusal counted by errno. */
@@ -53,6 +55,20 @@ static int take(struct ms_sim *sim, struct work *w, size_t size,
 	return r;
 }
 
+/* Objects: record and data, one request each. */
+static void objects(struct ms_sim *sim, struct work *w)
+{
+	for (int i = 0; i < 2; i++) {
+		void *rec, *data;
+
+		if (take(sim, w, 48, MS_ALLOC_OBJECT, &rec))
+			continue;
+		if (!take(sim, w, 64, MS_ALLOC_OBJECT_DATA, &data))
+			ms__kfree(sim, data);
+		ms__kfree(sim, rec);
+	}
+}
+
 /* Allocates a mix, frees half itself, exits holding the rest. */
 static void owner_run(struct ms_sim *sim, void *arg)
 {
@@ -60,6 +76,8 @@ static void owner_run(struct ms_sim *sim, void *arg)
 	void *own[NBLK];
 	int n = 0;
 
+	if (w->objects_first)
+		objects(sim, w);
 	for (int i = 0; i < NBLK; i++) {
 		void *p;
 		unsigned kind = i % 3 == 0 ? MS_ALLOC_TIMEOUT : MS_ALLOC_OTHER;
@@ -73,16 +91,7 @@ static void owner_run(struct ms_sim *sim, void *arg)
 		if (i % 7 == 0)
 			ms_yield(sim);
 	}
-	/* Objects: record and data, one request each. */
-	for (int i = 0; i < 2; i++) {
-		void *rec, *data;
-
-		if (take(sim, w, 48, MS_ALLOC_OBJECT, &rec))
-			continue;
-		if (!take(sim, w, 64, MS_ALLOC_OBJECT_DATA, &data))
-			ms__kfree(sim, data);
-		ms__kfree(sim, rec);
-	}
+	objects(sim, w);
 	for (int i = 0; i < n; i++)
 		ms__kfree(sim, own[i]);
 	for (int i = 0; i < 4; i++)
@@ -114,10 +123,11 @@ struct figures {
 };
 
 static void run(const char *policy, uint64_t limit, uint32_t depth,
-		bool keep_events, bool use_pool, struct figures *f)
+		bool keep_events, bool use_pool, bool objects_first,
+		struct figures *f)
 {
 	struct ms_quota_params qp = { .limit = limit };
-	struct work w = { 0 };
+	struct work w = { .objects_first = objects_first };
 	struct ms_config cfg;
 	struct ms_heap *pool = NULL;
 	struct ms_sim *sim;
@@ -167,13 +177,14 @@ static void run(const char *policy, uint64_t limit, uint32_t depth,
 	ms_sim_free(sim);
 }
 
-static void same_both_ways(const char *policy, uint64_t limit, uint32_t depth,
-			   bool use_pool, struct figures *kept)
+static void same_both_ways_as(const char *policy, uint64_t limit,
+			      uint32_t depth, bool use_pool, bool objects_first,
+			      struct figures *kept)
 {
 	struct figures hashed;
 
-	run(policy, limit, depth, true, use_pool, kept);
-	run(policy, limit, depth, false, use_pool, &hashed);
+	run(policy, limit, depth, true, use_pool, objects_first, kept);
+	run(policy, limit, depth, false, use_pool, objects_first, &hashed);
 	assert_int_equal(kept->hash, hashed.hash);
 	assert_int_equal(kept->events, hashed.events);
 	assert_memory_equal(&kept->owner, &hashed.owner, sizeof(kept->owner));
@@ -183,6 +194,12 @@ static void same_both_ways(const char *policy, uint64_t limit, uint32_t depth,
 	assert_memory_equal(kept->kinds, hashed.kinds, sizeof(kept->kinds));
 	assert_memory_equal(&kept->sys, &hashed.sys, sizeof(kept->sys));
 	assert_memory_equal(&kept->pool, &hashed.pool, sizeof(kept->pool));
+}
+
+static void same_both_ways(const char *policy, uint64_t limit, uint32_t depth,
+			   bool use_pool, struct figures *kept)
+{
+	same_both_ways_as(policy, limit, depth, use_pool, false, kept);
 }
 
 static void paths_agree_count(void **state)
@@ -252,11 +269,27 @@ static void paths_agree_process(void **state)
 	assert_int_equal(f.sys.quick_hits, 2);
 }
 
+/* Objects granted record and data before anything else is held: with no
+ * quick lists every chunk comes from the buckets (the fast allocation's
+ * slow tail), and an object's data is no request of its own. */
+static void paths_agree_objects_no_quick_lists(void **state)
+{
+	struct figures f;
+
+	same_both_ways_as("count", 12, 0, false, true, &f);
+	assert_int_equal(f.kinds[MS_ALLOC_OBJECT].granted, 2);
+	assert_int_equal(f.kinds[MS_ALLOC_OBJECT_DATA].granted, 2);
+	assert_int_equal(f.kinds[MS_ALLOC_OBJECT_DATA].bytes_peak,
+			 ms_heap_footprint(64));
+	assert_int_equal(f.sys.quick_hits, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(paths_agree_count),
 		cmocka_unit_test(paths_agree_bytes_no_quick_lists),
+		cmocka_unit_test(paths_agree_objects_no_quick_lists),
 		cmocka_unit_test(paths_agree_unlimited_heap_full),
 		cmocka_unit_test(paths_agree_pool),
 		cmocka_unit_test(paths_agree_process),
