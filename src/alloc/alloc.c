@@ -691,14 +691,14 @@ kfree_coalesce(struct ms_sim *sim, struct ms_heap *h, struct ms__acct *ac,
 }
 
 /*
- * The common free, as one straight line: a charged chunk that passes the
- * heap's checks, whose requester's thread is alive, with no waiters, no
- * policy of its own to tell and no event to keep (the only call left is
- * the coalescing of a chunk its quick list has no room for). Everything
- * else goes to kfree_general(). Nothing changes before that choice, and
- * the changes after it are those kfree_general() makes for the same free
- * (the same helpers), so either way gives the same result
- * (tests/alloc/test_paths.c runs both and compares).
+ * The common free, as one straight line without a call: a charged chunk
+ * that passes the heap's checks, whose requester's thread is alive, with
+ * no waiters, no policy of its own to tell, no event to keep or follow,
+ * and room on its quick list (a chunk without ends in kfree_coalesce()).
+ * Everything else goes to kfree_general(). Nothing changes before that
+ * choice, and the changes after it are those kfree_general() makes for
+ * the same free (the same helpers), so every way gives the same result
+ * (tests/alloc/test_paths.c runs them and compares).
  *
  * Two guesses spare the common case a table lookup each: that the chunk
  * is the system heap's (else its id indexes the heap table) and that the
