@@ -95,17 +95,6 @@ static inline struct ms__sim_hot *ms__sim_hot(const struct ms_sim *sim)
 void ms__event_keep(struct ms_sim *sim, enum ms_event_type type, ms_tid tid,
 		    uint64_t a, uint64_t b);
 
-/* Record an event (no host addresses in a or b). */
-static inline void ms__event(struct ms_sim *sim, enum ms_event_type type,
-			     ms_tid tid, uint64_t a, uint64_t b)
-{
-	struct ms__sim_hot *hot = ms__sim_hot(sim);
-
-	ms__evlog_mix(&hot->log, hot->now, type, tid, a, b);
-	if (__builtin_expect(hot->ev_slow, 0))
-		ms__event_keep(sim, type, tid, a, b);
-}
-
 /*
  * Whether events are only hashed: nobody keeps or follows them (no log
  * capacity left, no hook). A hot path that checked it may then record its
@@ -123,6 +112,15 @@ static inline void ms__event_hash(struct ms_sim *sim, enum ms_event_type type,
 	struct ms__sim_hot *hot = ms__sim_hot(sim);
 
 	ms__evlog_mix(&hot->log, hot->now, type, tid, a, b);
+}
+
+/* Record an event (no host addresses in a or b). */
+static inline void ms__event(struct ms_sim *sim, enum ms_event_type type,
+			     ms_tid tid, uint64_t a, uint64_t b)
+{
+	ms__event_hash(sim, type, tid, a, b);
+	if (__builtin_expect(!ms__event_hash_only(sim), 0))
+		ms__event_keep(sim, type, tid, a, b);
 }
 
 /* Simulated clock. */
