@@ -273,6 +273,15 @@ uint64_t ms__os_max_map_count(void)
 	return v;
 }
 
+void ms__os_vg_addressable(void *addr, size_t len)
+{
+#if HAVE_MEMCHECK_H
+	VALGRIND_MAKE_MEM_DEFINED(addr, len);
+#endif
+	(void)addr;
+	(void)len;
+}
+
 void ms__os_mem_park(void *addr, size_t len)
 {
 #if HAVE_MEMCHECK_H

@@ -76,7 +76,7 @@ void ms__os_close(int fd);
 int ms__os_fd_punch(struct ms__os *os, int fd, size_t off, size_t len);
 /* ---- end of os_memfd.c ---------------------------------------------- */
 
-/* ---- single-stepping and memcheck (os_domain.c; memory domains) ------ */
+/* ---- single-stepping (os_domain.c; memory domains) ------------------ */
 /*
  * Memory domains enforce partitions smaller than a host page by keeping the
  * shared page closed and letting one instruction through at a time: the
@@ -102,12 +102,14 @@ void ms__os_step_disarm(void *ucontext);
 #define MS__OS_REGS_MAX 32
 void ms__os_regs_save(const void *ucontext, uint64_t regs[MS__OS_REGS_MAX]);
 void ms__os_regs_restore(void *ucontext, const uint64_t regs[MS__OS_REGS_MAX]);
+/* ---- end of os_domain.c --------------------------------------------- */
+
+/* ---- memcheck and ASan annotations (os.c) --------------------------- */
 /* Memcheck marks a page it sees closed as unaddressable and reports the
  * access before the fault reaches memsim, even when memsim's resolver then
  * lets it through. Tell it the range stays addressable: whether an access
  * is allowed is the simulator's business. A no-op without Valgrind. */
 void ms__os_vg_addressable(void *addr, size_t len);
-/* ---- end of os_domain.c --------------------------------------------- */
 
 /*
  * Host memory that memsim keeps for reuse instead of freeing (a cache of
@@ -118,6 +120,7 @@ void ms__os_vg_addressable(void *addr, size_t len);
  */
 void ms__os_mem_park(void *addr, size_t len);
 void ms__os_mem_unpark(void *addr, size_t len);
+/* ---- end of the annotations ----------------------------------------- */
 
 /* Counters and failure injection. */
 uint64_t ms__os_calls(const struct ms__os *os, enum ms__os_op op);

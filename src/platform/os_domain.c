@@ -26,10 +26,6 @@
 
 #if MS_HAVE_VALGRIND_H
 #include <valgrind/valgrind.h>
-#if __has_include(<valgrind/memcheck.h>)
-#include <valgrind/memcheck.h>
-#define HAVE_MEMCHECK_H 1
-#endif
 #endif
 
 #define X86_TF 0x100u
@@ -150,15 +146,5 @@ void ms__os_regs_restore(void *ucontext, const uint64_t regs[MS__OS_REGS_MAX])
 #else
 	(void)ucontext;
 	(void)regs;
-#endif
-}
-
-void ms__os_vg_addressable(void *addr, size_t len)
-{
-#if HAVE_MEMCHECK_H
-	VALGRIND_MAKE_MEM_DEFINED(addr, len);
-#else
-	(void)addr;
-	(void)len;
 #endif
 }
