@@ -212,7 +212,9 @@ struct ms_heap *ms__heap_find(struct ms__alloc *a, const void *p)
 static void fill_charge(struct ms__alloc *a, struct ms__acct *ac,
 			size_t bytes, unsigned kind, struct ms_charge *c)
 {
-	/* A registered policy reads the records: settle them first. */
+	/* A registered policy reads the records: fold and settle them
+	 * first. */
+	ms__acct_fold(a);
 	ms__stats_settle(&ac->st);
 	ms__stats_settle(&ac->grp->st);
 	c->requester = ac->tid;
@@ -266,7 +268,7 @@ decide_builtin(struct ms__alloc *a, struct ms__acct *ac, size_t bytes,
 		return ms__decide_bytes(ac->st.bytes_held,
 					ms__acct_limit(a, &ac->st), bytes);
 	case MS__BUILTIN_PROCESS:
-		return ms__decide_bytes(ac->grp->st.bytes_held,
+		return ms__decide_bytes(ms__gacct_bytes_held(a, ac),
 					ms__acct_limit(a, &ac->grp->st), bytes);
 	case MS__BUILTIN_POOL:
 		*heap = ac->pool;
@@ -309,10 +311,10 @@ static inline void held_sub(struct ms_quota_stats *st, uint64_t bytes,
 
 /*
  * The counters of a grant: the requester's (which keep its record alive,
- * ms__acct_needed), its group's, the totals' and the kind's. The totals
- * keep only what is held and its peaks; the rest of
- * ms_quota_total_stats() is the sum over the groups, every charge being
- * in exactly one group.
+ * ms__acct_needed) and the kind's; its group's and the totals' take it
+ * when the record is folded (ms__acct_fold). ac is the pending record. The totals keep only what is
+ * held and its peaks; the rest of ms_quota_total_stats() is the sum over
+ * the groups, every charge being in exactly one group.
  */
 static inline __attribute__((always_inline)) void
 grant_counts(struct ms__alloc *a, struct ms__acct *ac, uint64_t bytes,
@@ -321,8 +323,6 @@ grant_counts(struct ms__alloc *a, struct ms__acct *ac, uint64_t bytes,
 	struct ms_alloc_kind_stats *k = &a->kinds[kind];
 
 	held_add(&ac->st, bytes, req);
-	held_add(&ac->grp->st, bytes, req);
-	ms__held_grow(&a->total, bytes, req);
 	k->granted++;
 	k->bytes_held += bytes;
 	if (k->bytes_held > k->bytes_peak)
@@ -357,6 +357,7 @@ try_alloc(struct ms_sim *sim, struct ms__alloc *a, struct ms__acct *ac,
 	if (G_UNLIKELY(!p))
 		return HEAP_FULL;
 
+	ms__acct_pend(a, ac);
 	grant_counts(a, ac, bytes, kind, req);
 	ms__event(sim, MS_EV_ALLOC, ac->tid, bytes, h->id);
 	*out = p;
@@ -451,9 +452,10 @@ kalloc_granted_slow(struct ms_sim *sim, struct ms__acct *ac,
 }
 
 /*
- * The common allocation, as one straight line without a call: a built-in
- * policy grants it, from a heap whose quick list has a chunk of its size,
- * and no event is kept or followed. Nothing changes before the policy has
+ * The common allocation, as one straight line without a call: its
+ * requester's record is the pending one (the last to move: no fold to
+ * do), a built-in policy grants it, from a heap whose quick list has a
+ * chunk of its size, and no event is kept or followed. Nothing changes before the policy has
  * granted it (the quick-list pop is the first change, and nothing can
  * fail after it); a grant the quick list cannot serve ends in
  * kalloc_granted_slow(), and everything else goes to kalloc_general(),
@@ -478,8 +480,8 @@ int ms__kalloc(struct ms_sim *sim, struct ms_thread *requester, size_t size,
 	units = ms__heap_units_for(size);
 	bytes = (uint64_t)units * MS__HEAP_UNIT;
 	req = ms__alloc_starts_request(kind);
-	if (G_UNLIKELY(!units || decide_builtin(a, ac, bytes, req, &h) != 0 ||
-		       !h))
+	if (G_UNLIKELY(ac != a->pend || !units ||
+		       decide_builtin(a, ac, bytes, req, &h) != 0 || !h))
 		goto general;
 	q = units - MS__HEAP_MIN_UNITS;
 	if (G_UNLIKELY(q >= MS__HEAP_QUICK_CLASSES ||
@@ -565,7 +567,8 @@ static inline struct ms__acct *acct_of(const struct ms__alloc *a, ms_tid tid)
 	return G_LIKELY(tid < a->nacct) ? a->acct_tab[tid] : NULL;
 }
 
-/* The counters of a credit: requester, its group, the totals, the kind. */
+/* The counters of a credit: the requester's and the kind's (its group's
+ * and the totals' when the record is folded). ac is the pending record. */
 static inline __attribute__((always_inline)) void
 credit_counts(struct ms__alloc *a, struct ms__acct *ac, uint64_t bytes,
 	      unsigned kind)
@@ -574,9 +577,6 @@ credit_counts(struct ms__alloc *a, struct ms__acct *ac, uint64_t bytes,
 	struct ms_alloc_kind_stats *k = &a->kinds[kind];
 
 	held_sub(&ac->st, bytes, req);
-	held_sub(&ac->grp->st, bytes, req);
-	a->total.bytes_held -= bytes;
-	a->total.count_held -= req;
 	k->freed++;
 	k->bytes_held -= bytes;
 }
@@ -594,6 +594,7 @@ credit(struct ms__alloc *a, ms_tid tid, size_t bytes, unsigned kind,
 	}
 	if (G_UNLIKELY(kind >= MS_ALLOC__COUNT))
 		kind = MS_ALLOC_OTHER;	/* a damaged kind byte */
+	ms__acct_pend(a, ac);
 	credit_counts(a, ac, bytes, kind);
 	if (G_UNLIKELY(a->has_uncharge))
 		uncharge(a, ac, bytes, kind, h);
@@ -692,7 +693,8 @@ kfree_coalesce(struct ms_sim *sim, struct ms_heap *h, struct ms__acct *ac,
 
 /*
  * The common free, as one straight line without a call: a charged chunk
- * that passes the heap's checks, whose requester's thread is alive, with
+ * that passes the heap's checks, whose requester's thread is alive and
+ * whose record is the pending one (no fold to do), with
  * no waiters, no policy of its own to tell, no event to keep or follow,
  * and room on its quick list (a chunk without ends in kfree_coalesce()).
  * Everything else goes to kfree_general(). Nothing changes before that
@@ -734,8 +736,8 @@ void ms__kfree(struct ms_sim *sim, void *p)
 	ac = ms__thread_sub(cur, MS__SUB_ALLOC);
 	if (G_UNLIKELY(!ac || ac->tid != tid))
 		ac = acct_of(a, tid);
-	if (G_UNLIKELY(!ac || !ac->thread || kind >= MS_ALLOC__COUNT ||
-		       !ms__waitq_empty(&h->waiters)))
+	if (G_UNLIKELY(!ac || ac != a->pend || !ac->thread ||
+		       kind >= MS_ALLOC__COUNT || !ms__waitq_empty(&h->waiters)))
 		goto general;
 	if (G_UNLIKELY(!ms__heap_quick_room(h, sz - MS__HEAP_MIN_UNITS))) {
 		kfree_coalesce(sim, h, ac, p);

@@ -81,6 +81,29 @@ struct ms__alloc {
 	uint32_t nacct;
 	struct ms__acct **acct_tab;
 	bool has_uncharge;
+
+	/*
+	 * Folding, as Linux's rstat flushes per-CPU statistics, but exact.
+	 * A grant or a credit moves only its requester's record (and its
+	 * kind's counters); the group's and the totals' are brought up to
+	 * date when anything reads them or another record moves. Between
+	 * two such points only one record, the pending one, can change, so
+	 * its group held what it held at the mark plus the record's change
+	 * since, and the most the group held meanwhile is its held at the
+	 * mark plus the record's highest rise since the mark. To know that
+	 * rise without a compare of its own on the hot path, the record's
+	 * peaks are the highest since the mark while it is pending (its
+	 * peaks from before are in mark.*_peak, put back by the fold).
+	 * Invariant: pend is NULL or a live record; every reader of a
+	 * group's or the totals' counters, or of pend's peaks, calls
+	 * ms__acct_fold() first.
+	 */
+	struct ms__acct *pend;
+	struct {
+		uint64_t granted, freed;	/* pend's at the mark */
+		uint64_t bytes_held, count_held;
+		uint64_t bytes_peak, count_peak;	/* pend's own peaks */
+	} mark;
 };
 
 static inline struct ms__alloc *ms__alloc_state(const struct ms_sim *sim)
@@ -99,6 +122,31 @@ void ms__acct_retire(struct ms__alloc *a, struct ms__acct *ac);
 /* Move a live thread's record and what it holds to another group. */
 int ms__acct_group_set(struct ms__alloc *a, struct ms_thread *t,
 		       uint32_t group);
+
+/* Fold the pending record's changes into its group and the totals; no
+ * record is pending after it. */
+void ms__acct_fold(struct ms__alloc *a);
+/* Fold, then make ac the pending record. */
+void ms__acct_pend_switch(struct ms__alloc *a, struct ms__acct *ac);
+
+/* Before a grant or a credit moves ac's counters. */
+static inline __attribute__((always_inline)) void
+ms__acct_pend(struct ms__alloc *a, struct ms__acct *ac)
+{
+	if (__builtin_expect(ac != a->pend, 0))
+		ms__acct_pend_switch(a, ac);
+}
+
+/* What ac's group holds now, in bytes, with the pending change. */
+static inline uint64_t ms__gacct_bytes_held(const struct ms__alloc *a,
+					    const struct ms__acct *ac)
+{
+	uint64_t held = ac->grp->st.bytes_held;
+
+	if (a->pend && a->pend->grp == ac->grp)
+		held += a->pend->st.bytes_held - a->mark.bytes_held;
+	return held;
+}
 
 /* Whether the record still has to live: its thread runs or it is owed
  * credits. */

@@ -37,9 +37,66 @@ struct ms__gacct *ms__gacct_get(struct ms__alloc *a, uint32_t group)
 	return g;
 }
 
+/* One set of counters takes a folded change: held moves by db and dc,
+ * after rising by at most pb and pc on the way. */
+static void fold_held(struct ms_quota_stats *st, uint64_t db, uint64_t dc,
+		      uint64_t pb, uint64_t pc)
+{
+	if (st->bytes_held + pb > st->bytes_peak)
+		st->bytes_peak = st->bytes_held + pb;
+	if (st->count_held + pc > st->count_peak)
+		st->count_peak = st->count_held + pc;
+	st->bytes_held += db;
+	st->count_held += dc;
+}
+
+void ms__acct_fold(struct ms__alloc *a)
+{
+	struct ms__acct *ac = a->pend;
+	struct ms_quota_stats *st;
+	uint64_t db, dc, pb, pc;
+
+	if (!ac)
+		return;
+	st = &ac->st;
+	/* Differences modulo 2^64: held may have fallen since the mark. The
+	 * peaks are the highest since the mark, so never below it. */
+	db = st->bytes_held - a->mark.bytes_held;
+	dc = st->count_held - a->mark.count_held;
+	pb = st->bytes_peak - a->mark.bytes_held;
+	pc = st->count_peak - a->mark.count_held;
+	fold_held(&ac->grp->st, db, dc, pb, pc);
+	fold_held(&a->total, db, dc, pb, pc);
+	ac->grp->st.granted += st->granted - a->mark.granted;
+	ac->grp->st.freed += st->freed - a->mark.freed;
+	st->bytes_peak = MAX(st->bytes_peak, a->mark.bytes_peak);
+	st->count_peak = MAX(st->count_peak, a->mark.count_peak);
+	a->pend = NULL;
+}
+
+void ms__acct_pend_switch(struct ms__alloc *a, struct ms__acct *ac)
+{
+	struct ms_quota_stats *st = &ac->st;
+
+	ms__acct_fold(a);
+	a->pend = ac;
+	a->mark.granted = st->granted;
+	a->mark.freed = st->freed;
+	a->mark.bytes_held = st->bytes_held;
+	a->mark.count_held = st->count_held;
+	a->mark.bytes_peak = st->bytes_peak;
+	a->mark.count_peak = st->count_peak;
+	st->bytes_peak = st->bytes_held;
+	st->count_peak = st->count_held;
+}
+
 void ms__acct_retire(struct ms__alloc *a, struct ms__acct *ac)
 {
-	struct ms_quota_stats *st = g_memdup2(&ac->st, sizeof(ac->st));
+	struct ms_quota_stats *st;
+
+	if (a->pend == ac)
+		ms__acct_fold(a);
+	st = g_memdup2(&ac->st, sizeof(ac->st));
 
 	st->alive = false;
 	g_hash_table_replace(a->retired, GUINT_TO_POINTER(ac->tid), st);
@@ -124,6 +181,7 @@ int ms__acct_group_set(struct ms__alloc *a, struct ms_thread *t,
 
 	if (!ac || ac->grp->id == group)
 		return 0;
+	ms__acct_fold(a);
 	ng = ms__gacct_get(a, group);
 	if (!ng)
 		return -ENOMEM;
@@ -230,6 +288,7 @@ void ms__quota_fini(struct ms__alloc *a)
 {
 	if (!a->policies)
 		return;
+	ms__acct_fold(a);
 	policy_stop(a);
 	/* Records still referenced by charges nobody freed: the sim is going
 	 * away with them (the heaps go right after). */
@@ -388,6 +447,7 @@ int ms_quota_thread_stats(struct ms_sim *sim, ms_tid tid,
 
 	if (!out)
 		return -EINVAL;
+	ms__acct_fold(a);
 	if (ac)
 		st = &ac->st;
 	else if (!(st = g_hash_table_lookup(a->retired, GUINT_TO_POINTER(tid))))
@@ -409,6 +469,7 @@ int ms_quota_group_stats(struct ms_sim *sim, uint32_t group,
 
 	if (!out)
 		return -EINVAL;
+	ms__acct_fold(a);
 	if (g) {
 		*out = g->st;
 		ms__stats_settle(out);
@@ -430,6 +491,7 @@ int ms_quota_total_stats(struct ms_sim *sim, struct ms_quota_stats *out)
 
 	if (!out)
 		return -EINVAL;
+	ms__acct_fold(a);
 	/* Held and peaks are kept; the counts are the groups' sums. */
 	*out = a->total;
 	out->granted = out->freed = 0;
