@@ -312,9 +312,10 @@ static inline void held_sub(struct ms_quota_stats *st, uint64_t bytes,
 /*
  * The counters of a grant: the requester's (which keep its record alive,
  * ms__acct_needed) and the kind's; its group's and the totals' take it
- * when the record is folded (ms__acct_fold). ac is the pending record. The totals keep only what is
- * held and its peaks; the rest of ms_quota_total_stats() is the sum over
- * the groups, every charge being in exactly one group.
+ * when the record is folded (ms__acct_fold). ac is the pending record.
+ * The totals keep only what is held and its peaks; the rest of
+ * ms_quota_total_stats() is the sum over the groups, every charge being
+ * in exactly one group.
  */
 static inline __attribute__((always_inline)) void
 grant_counts(struct ms__alloc *a, struct ms__acct *ac, uint64_t bytes,
@@ -455,13 +456,14 @@ kalloc_granted_slow(struct ms_sim *sim, struct ms__acct *ac,
  * The common allocation, as one straight line without a call: its
  * requester's record is the pending one (the last to move: no fold to
  * do), a built-in policy grants it, from a heap whose quick list has a
- * chunk of its size, and no event is kept or followed. Nothing changes before the policy has
- * granted it (the quick-list pop is the first change, and nothing can
- * fail after it); a grant the quick list cannot serve ends in
- * kalloc_granted_slow(), and everything else goes to kalloc_general(),
- * which decides and does it all from the start. Both use the same helpers,
- * so every way gives the same result (tests/alloc/test_paths.c runs the
- * fast and the general paths and compares).
+ * chunk of its size, and no event is kept or followed. Nothing changes
+ * before the policy has granted it (the quick-list pop is the first
+ * change, and nothing can fail after it); a grant the quick list cannot
+ * serve ends in kalloc_granted_slow(), and everything else goes to
+ * kalloc_general(), which decides and does it all from the start. Both
+ * use the same helpers, so every way gives the same result
+ * (tests/alloc/test_paths.c runs the fast and the general paths and
+ * compares).
  */
 int ms__kalloc(struct ms_sim *sim, struct ms_thread *requester, size_t size,
 	       unsigned kind, void **out)
@@ -694,9 +696,9 @@ kfree_coalesce(struct ms_sim *sim, struct ms_heap *h, struct ms__acct *ac,
 /*
  * The common free, as one straight line without a call: a charged chunk
  * that passes the heap's checks, whose requester's thread is alive and
- * whose record is the pending one (no fold to do), with
- * no waiters, no policy of its own to tell, no event to keep or follow,
- * and room on its quick list (a chunk without ends in kfree_coalesce()).
+ * whose record is the pending one (no fold to do), with no waiters, no
+ * policy of its own to tell, no event to keep or follow, and room on its
+ * quick list (a chunk without ends in kfree_coalesce()).
  * Everything else goes to kfree_general(). Nothing changes before that
  * choice, and the changes after it are those kfree_general() makes for
  * the same free (the same helpers), so every way gives the same result

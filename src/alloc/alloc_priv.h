@@ -94,7 +94,8 @@ struct ms__alloc {
 	 * rise without a compare of its own on the hot path, the record's
 	 * peaks are the highest since the mark while it is pending (its
 	 * peaks from before are in mark.*_peak, put back by the fold).
-	 * Invariant: pend is NULL or a live record; every reader of a
+	 * Invariant: pend is NULL or a record not yet retired (its thread
+	 * may be gone, with charges still out); every reader of a
 	 * group's or the totals' counters, or of pend's peaks, calls
 	 * ms__acct_fold() first.
 	 */
