@@ -84,13 +84,13 @@ static double bench_heap(struct ms_heap *h, long n)
  * goes: the requester's record (handed in: memsim loads it from the
  * thread's slot), the "count" decision, an 8-byte tag before the caller's
  * bytes (requester, kind, footprint: what a free needs to credit), the
- * counters memsim keeps per operation (requester and kind, with their
+ * counters memsim moves per operation (requester and kind, with their
  * peaks; the group's and the totals' are folded in when another record
- * moves, as memsim does: floor_fold, never reached here), the simulated
- * clock and the two events hashed with the event log's own mix. The gap between
- * this line and the kalloc line is what memsim's heap and glue add; the
- * gap between this line and glibc is what the modelled accounting costs
- * on any allocator.
+ * moves, as memsim does: floor_fold, reached here only at the first grant
+ * and at the end), the simulated clock and the two events hashed with
+ * the event log's own mix. The gap between this line and the kalloc line
+ * is what memsim's heap and glue add; the gap between this line and
+ * glibc is what the modelled accounting costs on any allocator.
  */
 struct floor_tag {
 	uint32_t tid;

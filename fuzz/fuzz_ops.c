@@ -2054,10 +2054,6 @@ static void entry(struct ms_sim *sim, void *arg)
 }
 
 /*
- * Every thread is gone, and with it every node (their messages dropped),
- * handle and reply token: no identity holds or reserves anything.
- */
-/*
  * Once everything is freed, no charge is left anywhere, and the counters
  * agree with each other: the groups' and the totals' are folded rather
  * than moved per request (heap-and-quotas.md 2.3), so a fold that lost or
@@ -2068,6 +2064,7 @@ static void quota_check_idle(struct ms_sim *sim)
 	struct ms_quota_stats tot, st;
 	uint64_t granted = 0, freed = 0;
 	uint32_t ids[64];
+	const size_t cap = sizeof(ids) / sizeof(ids[0]);
 	size_t n;
 
 	if (ms_quota_total_stats(sim, &tot))
@@ -2077,8 +2074,8 @@ static void quota_check_idle(struct ms_sim *sim)
 	if (tot.granted != tot.freed)
 		fail("grants not freed after the run",
 		     (long)(tot.granted - tot.freed));
-	n = ms_quota_group_list(sim, ids, (sizeof(ids) / sizeof(ids[0])));
-	for (size_t i = 0; i < n && i < (sizeof(ids) / sizeof(ids[0])); i++) {
+	n = ms_quota_group_list(sim, ids, cap);
+	for (size_t i = 0; i < n && i < cap; i++) {
 		if (ms_quota_group_stats(sim, ids[i], &st))
 			fail("quota_group_stats", ids[i]);
 		if (st.bytes_held || st.count_held)
@@ -2102,6 +2099,10 @@ static void quota_check_idle(struct ms_sim *sim)
 		     (long)(granted - tot.granted));
 }
 
+/*
+ * Every thread is gone, and with it every node (their messages dropped),
+ * handle and reply token: no identity holds or reserves anything.
+ */
 static void ipc_check_idle(struct ms_sim *sim)
 {
 	struct ms_ipc_stats st;
