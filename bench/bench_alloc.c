@@ -82,7 +82,8 @@ static double bench_heap(struct ms_heap *h, long n)
  * The modelling floor: glibc malloc+free with nothing of memsim around it
  * but what a charged allocation has to record, written as plainly as it
  * goes: the requester's record (handed in: memsim loads it from the
- * thread's slot), the "count" decision, an 8-byte tag before the caller's
+ * thread's slot), the "count" decision (on the limit in force, kept in
+ * the record as memsim keeps it), an 8-byte tag before the caller's
  * bytes (requester, kind, footprint: what a free needs to credit), the
  * counters memsim moves per operation (requester and kind, with their
  * peaks; the group's and the totals' are folded in when another record
@@ -102,6 +103,7 @@ _Static_assert(sizeof(struct floor_tag) == 8, "one 8-byte tag");
 
 struct floor_rec {
 	uint32_t tid;
+	uint64_t limit;		/* in force, kept when it changes, as memsim */
 	struct ms_quota_stats st, *grp;
 };
 
@@ -172,12 +174,11 @@ floor_alloc(struct floor_sim *fs, struct floor_rec *r, size_t size,
 	    unsigned kind, void **out)
 {
 	uint64_t bytes = ms_heap_footprint(size);
-	uint64_t limit = r->st.limit_explicit ? r->st.limit : fs->default_limit;
 	struct ms_alloc_kind_stats *k = &fs->kinds[kind];
 	struct floor_tag *t;
 
 	fs->now += 12;
-	if (r->st.count_held >= limit)
+	if (r->st.count_held >= r->limit)
 		return -EDQUOT;
 	t = malloc(size + sizeof(*t));
 	if (!t)
@@ -232,6 +233,7 @@ static double bench_floor(long n)
 	rec.st.limit_explicit = true;
 	fs.tab[1] = &rec;
 	fs.default_limit = UINT64_MAX;
+	rec.limit = rec.st.limit_explicit ? rec.st.limit : fs.default_limit;
 	t0 = now_ns();
 	for (long i = 0; i < n; i++) {
 		size_t size = sizes[i & (NSIZES - 1)];

@@ -262,14 +262,13 @@ decide_builtin(struct ms__alloc *a, struct ms__acct *ac, size_t bytes,
 	*heap = a->sys;
 	switch (a->builtin) {
 	case MS__BUILTIN_COUNT:
-		return ms__decide_count(ac->st.count_held,
-					ms__acct_limit(a, &ac->st), new_request);
+		return ms__decide_count(ac->st.count_held, ac->limit,
+					new_request);
 	case MS__BUILTIN_BYTES:
-		return ms__decide_bytes(ac->st.bytes_held,
-					ms__acct_limit(a, &ac->st), bytes);
+		return ms__decide_bytes(ac->st.bytes_held, ac->limit, bytes);
 	case MS__BUILTIN_PROCESS:
 		return ms__decide_bytes(ms__gacct_bytes_held(a, ac),
-					ms__acct_limit(a, &ac->grp->st), bytes);
+					ac->grp->limit, bytes);
 	case MS__BUILTIN_POOL:
 		*heap = ac->pool;
 		return ac->pool ? 0 : -ENOMEM;

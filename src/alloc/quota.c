@@ -33,6 +33,7 @@ struct ms__gacct *ms__gacct_get(struct ms__alloc *a, uint32_t group)
 	g->id = group;
 	g->st.group = group;
 	g->st.pool = MS_HEAP_ID_NONE;
+	ms__limit_sync(a, &g->limit, &g->st);
 	g_hash_table_insert(a->groups, GUINT_TO_POINTER(group), g);
 	return g;
 }
@@ -132,6 +133,7 @@ int ms__acct_thread_new(struct ms__alloc *a, struct ms_thread *parent,
 	ac->st.group = ac->grp->id;
 	ac->st.alive = true;
 	ac->st.pool = MS_HEAP_ID_NONE;
+	ms__limit_sync(a, &ac->limit, &ac->st);
 	if (parent) {
 		struct ms__acct *pa = ms__thread_sub(parent, MS__SUB_ALLOC);
 
@@ -233,6 +235,26 @@ static enum ms__builtin builtin_of(const struct ms_quota_ops *ops)
 	return MS__BUILTIN_NONE;
 }
 
+/* A new default: every record that has no explicit limit takes it. */
+static void limits_sync(struct ms__alloc *a)
+{
+	GHashTableIter it;
+	gpointer v;
+
+	for (guint i = 0; i < a->accts->len; i++) {
+		struct ms__acct *ac = g_ptr_array_index(a->accts, i);
+
+		if (ac)
+			ms__limit_sync(a, &ac->limit, &ac->st);
+	}
+	g_hash_table_iter_init(&it, a->groups);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		struct ms__gacct *g = v;
+
+		ms__limit_sync(a, &g->limit, &g->st);
+	}
+}
+
 static int policy_start(struct ms__alloc *a, const struct ms_quota_ops *ops,
 			const struct ms_quota_params *params)
 {
@@ -262,6 +284,7 @@ static int policy_start(struct ms__alloc *a, const struct ms_quota_ops *ops,
 	a->has_uncharge = ops->uncharge != NULL;
 	a->state = state;
 	a->default_limit = p.limit;
+	limits_sync(a);
 	return 0;
 }
 
@@ -377,6 +400,7 @@ int ms_quota_thread_limit_set(struct ms_sim *sim, ms_tid tid, uint64_t limit)
 		return ret;
 	ac->st.limit = limit;
 	ac->st.limit_explicit = true;
+	ms__limit_sync(ms__alloc_state(sim), &ac->limit, &ac->st);
 	return 0;
 }
 
@@ -389,6 +413,7 @@ int ms_quota_thread_limit_reset(struct ms_sim *sim, ms_tid tid)
 		return ret;
 	ac->st.limit = 0;
 	ac->st.limit_explicit = false;
+	ms__limit_sync(ms__alloc_state(sim), &ac->limit, &ac->st);
 	return 0;
 }
 
@@ -404,6 +429,7 @@ int ms_quota_group_limit_set(struct ms_sim *sim, uint32_t group,
 		return -ENOMEM;
 	g->st.limit = limit;
 	g->st.limit_explicit = true;
+	ms__limit_sync(ms__alloc_state(sim), &g->limit, &g->st);
 	return 0;
 }
 
@@ -418,6 +444,7 @@ int ms_quota_group_limit_reset(struct ms_sim *sim, uint32_t group)
 		return -ENOMEM;
 	g->st.limit = 0;
 	g->st.limit_explicit = false;
+	ms__limit_sync(ms__alloc_state(sim), &g->limit, &g->st);
 	return 0;
 }
 

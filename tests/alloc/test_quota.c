@@ -460,6 +460,38 @@ static void quota_group_limit_change_and_default_change(void **state)
 	ms_sim_free(sim);
 }
 
+/* A limit set and then reset decides on the policy's default again (the
+ * decisions read the limit in force kept in the record: ms__limit_sync). */
+static void quota_limit_reset_decides_on_the_default(void **state)
+{
+	struct ms_sim *sim = new_sim_fifo(64 * 1024);
+	struct ms_quota_params qp = { .limit = 3 };
+	struct hog a = { .size = 24 }, b = { .size = 24 };
+	ms_tid ta;
+
+	(void)state;
+	assert_int_equal(ms_quota_policy_set(sim, "count", &qp), 0);
+	ta = spawn(sim, "a", 0, 0, MS_GROUP_INHERIT, hog_run, &a);
+	assert_int_equal(ms_quota_thread_limit_set(sim, ta, 5), 0);
+	assert_int_equal(ms_quota_thread_limit_reset(sim, ta), 0);
+	assert_int_equal(ms_sim_run(sim), 0);
+	assert_int_equal(a.got, 3);
+	assert_int_equal(a.err, -EDQUOT);
+	hog_free(sim, &a);
+
+	/* process: 200 bytes a group by default; 24-byte requests take 40 */
+	qp.limit = 200;
+	assert_int_equal(ms_quota_policy_set(sim, "process", &qp), 0);
+	assert_int_equal(ms_quota_group_limit_set(sim, 1, 80), 0);
+	assert_int_equal(ms_quota_group_limit_reset(sim, 1), 0);
+	spawn(sim, "b", 0, 0, 1, hog_run, &b);
+	assert_int_equal(ms_sim_run(sim), 0);
+	assert_int_equal(b.got, 5);
+	assert_int_equal(b.err, -EDQUOT);
+	hog_free(sim, &b);
+	ms_sim_free(sim);
+}
+
 /* ---- a policy from the library user ------------------------------------- */
 
 /* "no-poll-copies": unlimited, except that transient poll copies are
@@ -707,6 +739,7 @@ int main(void)
 		cmocka_unit_test(quota_pool_none_fails_and_children_inherit),
 		cmocka_unit_test(quota_runtime_limit_change_by_supervisor),
 		cmocka_unit_test(quota_group_limit_change_and_default_change),
+		cmocka_unit_test(quota_limit_reset_decides_on_the_default),
 		cmocka_unit_test(quota_custom_policy_registered_by_user),
 		cmocka_unit_test(quota_custom_policy_hooks_called),
 		cmocka_unit_test(quota_group_move_takes_charges_along),
