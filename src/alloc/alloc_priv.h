@@ -106,6 +106,8 @@ struct ms__alloc {
 		uint64_t granted, freed;	/* pend's at the mark */
 		uint64_t bytes_held, count_held;
 		uint64_t bytes_peak, count_peak;	/* pend's own peaks */
+		uint64_t grp_base;	/* its group's bytes_held less pend's,
+					 * at the mark (modulo 2^64) */
 	} mark;
 };
 
@@ -140,12 +142,16 @@ ms__acct_pend(struct ms__alloc *a, struct ms__acct *ac)
 		ms__acct_pend_switch(a, ac);
 }
 
-/* What ac's group holds now, in bytes, with the pending change. */
+/* What ac's group holds now, in bytes, with the pending change: for the
+ * pending record itself (every fast-path decision) two loads. */
 static inline uint64_t ms__gacct_bytes_held(const struct ms__alloc *a,
 					    const struct ms__acct *ac)
 {
-	uint64_t held = ac->grp->st.bytes_held;
+	uint64_t held;
 
+	if (__builtin_expect(ac == a->pend, 1))
+		return ac->st.bytes_held + a->mark.grp_base;
+	held = ac->grp->st.bytes_held;
 	if (a->pend && a->pend->grp == ac->grp)
 		held += a->pend->st.bytes_held - a->mark.bytes_held;
 	return held;

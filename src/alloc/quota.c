@@ -87,6 +87,7 @@ void ms__acct_pend_switch(struct ms__alloc *a, struct ms__acct *ac)
 	a->mark.count_held = st->count_held;
 	a->mark.bytes_peak = st->bytes_peak;
 	a->mark.count_peak = st->count_peak;
+	a->mark.grp_base = ac->grp->st.bytes_held - st->bytes_held;
 	st->bytes_peak = st->bytes_held;
 	st->count_peak = st->count_held;
 }
