@@ -20,7 +20,7 @@
 /* A group's record: lives as long as the sim (groups are few). */
 struct ms__gacct {
 	uint32_t id;
-	uint64_t limit;			/* in force: ms__limit_sync() */
+	uint64_t limit;			/* in force (as ms__acct) */
 	struct ms_quota_stats st;	/* st.limit valid iff limit_explicit */
 };
 
@@ -38,7 +38,17 @@ struct ms__acct {
 	struct ms_thread *thread;	/* NULL once the thread is gone */
 	struct ms__gacct *grp;		/* the group its charges count in */
 	struct ms_heap *pool;		/* assigned pool (live threads only) */
-	uint64_t limit;			/* in force: ms__limit_sync() */
+	/*
+	 * The limit in force, ms__acct_limit(a, &st), kept whenever what it
+	 * derives from changes (quota.c: the record's creation, a
+	 * supervisor's set or reset, every live record when a policy starts
+	 * with a new default). The built-in decisions read it with one
+	 * load: working it out on every request (the flag, then the
+	 * record's limit or the default) cost about 1.3 ns of a 15 ns round
+	 * trip on the project's machines, measured; why that much was not
+	 * pinned down.
+	 */
+	uint64_t limit;
 	struct ms_quota_stats st;	/* st.limit valid iff limit_explicit */
 };
 
@@ -142,19 +152,17 @@ ms__acct_pend(struct ms__alloc *a, struct ms__acct *ac)
 		ms__acct_pend_switch(a, ac);
 }
 
-/* What ac's group holds now, in bytes, with the pending change: for the
- * pending record itself (every fast-path decision) two loads. */
+/* What ac's group holds now, in bytes, with the pending change: the
+ * pending record's bytes plus the group's base when the pending record is
+ * in ac's group (always so for a fast-path decision, where it is ac). */
 static inline uint64_t ms__gacct_bytes_held(const struct ms__alloc *a,
 					    const struct ms__acct *ac)
 {
-	uint64_t held;
+	const struct ms__acct *p = a->pend;
 
-	if (__builtin_expect(ac == a->pend, 1))
-		return ac->st.bytes_held + a->mark.grp_base;
-	held = ac->grp->st.bytes_held;
-	if (a->pend && a->pend->grp == ac->grp)
-		held += a->pend->st.bytes_held - a->mark.bytes_held;
-	return held;
+	if (__builtin_expect(p == ac, 1) || (p && p->grp == ac->grp))
+		return p->st.bytes_held + a->mark.grp_base;
+	return ac->grp->st.bytes_held;
 }
 
 /* Whether the record still has to live: its thread runs or it is owed
@@ -218,21 +226,6 @@ static inline uint64_t ms__acct_limit(const struct ms__alloc *a,
 				      const struct ms_quota_stats *st)
 {
 	return st->limit_explicit ? st->limit : a->default_limit;
-}
-
-/*
- * The limit in force on a record, kept in the record (ac->limit,
- * g->limit) whenever what it derives from changes: the record's explicit
- * limit (set, reset) or the policy's default (every live record, when a
- * policy starts). The built-in decisions read it with one load: working
- * it out on every request (the flag, then the record's limit or the
- * default) cost about 1.3 ns of a 15 ns round trip on the project's
- * machines, measured; why that much was not pinned down.
- */
-static inline void ms__limit_sync(const struct ms__alloc *a, uint64_t *limit,
-				  const struct ms_quota_stats *st)
-{
-	*limit = ms__acct_limit(a, st);
 }
 
 /*

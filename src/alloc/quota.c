@@ -33,7 +33,7 @@ struct ms__gacct *ms__gacct_get(struct ms__alloc *a, uint32_t group)
 	g->id = group;
 	g->st.group = group;
 	g->st.pool = MS_HEAP_ID_NONE;
-	ms__limit_sync(a, &g->limit, &g->st);
+	g->limit = ms__acct_limit(a, &g->st);
 	g_hash_table_insert(a->groups, GUINT_TO_POINTER(group), g);
 	return g;
 }
@@ -134,7 +134,7 @@ int ms__acct_thread_new(struct ms__alloc *a, struct ms_thread *parent,
 	ac->st.group = ac->grp->id;
 	ac->st.alive = true;
 	ac->st.pool = MS_HEAP_ID_NONE;
-	ms__limit_sync(a, &ac->limit, &ac->st);
+	ac->limit = ms__acct_limit(a, &ac->st);
 	if (parent) {
 		struct ms__acct *pa = ms__thread_sub(parent, MS__SUB_ALLOC);
 
@@ -246,13 +246,13 @@ static void limits_sync(struct ms__alloc *a)
 		struct ms__acct *ac = g_ptr_array_index(a->accts, i);
 
 		if (ac)
-			ms__limit_sync(a, &ac->limit, &ac->st);
+			ac->limit = ms__acct_limit(a, &ac->st);
 	}
 	g_hash_table_iter_init(&it, a->groups);
 	while (g_hash_table_iter_next(&it, NULL, &v)) {
 		struct ms__gacct *g = v;
 
-		ms__limit_sync(a, &g->limit, &g->st);
+		g->limit = ms__acct_limit(a, &g->st);
 	}
 }
 
@@ -392,61 +392,62 @@ static int live_acct(struct ms_sim *sim, ms_tid tid, struct ms__acct **out)
 	return 0;
 }
 
-int ms_quota_thread_limit_set(struct ms_sim *sim, ms_tid tid, uint64_t limit)
+/* A record's explicit limit set (explicit) or reset, with the limit in
+ * force that the decisions read. */
+static void limit_put(struct ms__alloc *a, struct ms_quota_stats *st,
+		      uint64_t *in_force, bool explicit, uint64_t limit)
+{
+	st->limit = explicit ? limit : 0;
+	st->limit_explicit = explicit;
+	*in_force = ms__acct_limit(a, st);
+}
+
+static int thread_limit_put(struct ms_sim *sim, ms_tid tid, bool explicit,
+			    uint64_t limit)
 {
 	struct ms__acct *ac;
 	int ret = live_acct(sim, tid, &ac);
 
 	if (ret)
 		return ret;
-	ac->st.limit = limit;
-	ac->st.limit_explicit = true;
-	ms__limit_sync(ms__alloc_state(sim), &ac->limit, &ac->st);
+	limit_put(ms__alloc_state(sim), &ac->st, &ac->limit, explicit, limit);
 	return 0;
+}
+
+int ms_quota_thread_limit_set(struct ms_sim *sim, ms_tid tid, uint64_t limit)
+{
+	return thread_limit_put(sim, tid, true, limit);
 }
 
 int ms_quota_thread_limit_reset(struct ms_sim *sim, ms_tid tid)
 {
-	struct ms__acct *ac;
-	int ret = live_acct(sim, tid, &ac);
+	return thread_limit_put(sim, tid, false, 0);
+}
 
-	if (ret)
-		return ret;
-	ac->st.limit = 0;
-	ac->st.limit_explicit = false;
-	ms__limit_sync(ms__alloc_state(sim), &ac->limit, &ac->st);
+static int group_limit_put(struct ms_sim *sim, uint32_t group, bool explicit,
+			   uint64_t limit)
+{
+	struct ms__alloc *a = ms__alloc_state(sim);
+	struct ms__gacct *g;
+
+	if (caller_is_user(sim))
+		return -EPERM;
+	g = ms__gacct_get(a, group);
+	if (!g)
+		return -ENOMEM;
+	limit_put(a, &g->st, &g->limit, explicit, limit);
 	return 0;
 }
 
 int ms_quota_group_limit_set(struct ms_sim *sim, uint32_t group,
 			     uint64_t limit)
 {
-	struct ms__gacct *g;
-
-	if (caller_is_user(sim))
-		return -EPERM;
-	g = ms__gacct_get(ms__alloc_state(sim), group);
-	if (!g)
-		return -ENOMEM;
-	g->st.limit = limit;
-	g->st.limit_explicit = true;
-	ms__limit_sync(ms__alloc_state(sim), &g->limit, &g->st);
-	return 0;
+	return group_limit_put(sim, group, true, limit);
 }
 
 int ms_quota_group_limit_reset(struct ms_sim *sim, uint32_t group)
 {
-	struct ms__gacct *g;
-
-	if (caller_is_user(sim))
-		return -EPERM;
-	g = ms__gacct_get(ms__alloc_state(sim), group);
-	if (!g)
-		return -ENOMEM;
-	g->st.limit = 0;
-	g->st.limit_explicit = false;
-	ms__limit_sync(ms__alloc_state(sim), &g->limit, &g->st);
-	return 0;
+	return group_limit_put(sim, group, false, 0);
 }
 
 int ms_thread_heap_assign(struct ms_sim *sim, ms_tid tid, struct ms_heap *heap)
