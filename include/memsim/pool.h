@@ -21,9 +21,13 @@
  * Pool calls are kernel operations: made from a simulated thread they
  * charge simulated ticks and end in a preemption point; made from the host
  * (before or between runs) they charge the ticks but never switch threads.
- * Every call takes the sim first; a pool handle the sim does not know (never
- * created, or destroyed) is refused with -EBADF. Reading pool memory is
- * always allowed; see docs/sealed-pools.md.
+ * They are for the kernel: supervisor threads and the host. A user thread
+ * gets -EPERM from every call that creates, destroys, allocates, frees,
+ * seals, rare-writes or changes mappings, before anything is charged or
+ * changed; its part is its own stores (ms_pool_write). Every call takes
+ * the sim first; a pool handle the sim does not know (never created, or
+ * destroyed) is refused with -EBADF. Reading pool memory is always
+ * allowed; see docs/sealed-pools.md.
  */
 #ifndef MEMSIM_POOL_H
 #define MEMSIM_POOL_H

@@ -504,6 +504,13 @@ ms_tid ms__thread_parent(const struct ms_thread *t) { return t->parent; }
 const char *ms__thread_name(const struct ms_thread *t) { return t->name; }
 bool ms__thread_is_user(const struct ms_thread *t) { return t->user; }
 bool ms__thread_in_kernel(const struct ms_thread *t) { return t->in_kernel; }
+
+bool ms__caller_is_user(const struct ms_sim *sim)
+{
+	const struct ms_thread *t = ms__current(sim);
+
+	return t && t->user && !t->in_kernel;
+}
 unsigned ms__thread_options(const struct ms_thread *t) { return t->options; }
 bool ms__thread_is_dead(const struct ms_thread *t) { return t->state == MS_THREAD_DEAD; }
 uint32_t ms__thread_group(const struct ms_thread *t) { return t->group; }

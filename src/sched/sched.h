@@ -27,6 +27,12 @@ ms_tid ms__thread_parent(const struct ms_thread *t);
 const char *ms__thread_name(const struct ms_thread *t);
 bool ms__thread_is_user(const struct ms_thread *t);
 bool ms__thread_in_kernel(const struct ms_thread *t);
+/*
+ * Whether the caller of a kernel operation is user code: a user thread
+ * outside the kernel (kernel code running on a user thread's behalf, in a
+ * syscall, is past the boundary). Supervisor-only operations refuse it.
+ */
+bool ms__caller_is_user(const struct ms_sim *sim);
 unsigned ms__thread_options(const struct ms_thread *t);
 bool ms__thread_is_dead(const struct ms_thread *t);
 uint32_t ms__thread_group(const struct ms_thread *t);

@@ -529,6 +529,88 @@ static void test_pool_calls_charge_ticks(void **state)
 	ms_sim_free(sim);
 }
 
+/*
+ * A pool call is a kernel operation: from a user thread each is refused
+ * with -EPERM before anything is charged or changed, valid arguments or
+ * not. A user thread's part is its stores (ms_pool_write), which still
+ * reach an open page.
+ */
+enum { U_CREATE, U_ALLOC, U_FREE, U_SEAL, U_RARE, U_PROTECT, U_UNMAP,
+       U_REMAP, U_DISCARD, U_DESTROY, U__CALLS };
+
+struct user_calls {
+	struct ms_pool *p;
+	uint8_t *page;		/* the pool's first data page, held and open */
+	int r[U__CALLS];
+	int write;
+	int stats[2];		/* ms_pool_stats_get before and after */
+	bool untouched;		/* no out argument was written */
+	uint64_t ticks;
+	struct ms_pool_stats before, after;
+};
+
+static void user_pool_calls(struct ms_sim *sim, void *arg)
+{
+	struct user_calls *u = arg;
+	size_t page = ms__os_page_size();
+	struct ms_pool *np = NULL;
+	struct ms_pool_attr a;
+	void *y = NULL, *moved = NULL;
+	uint64_t t0;
+
+	ms_pool_attr_init(&a);
+	u->stats[0] = ms_pool_stats_get(sim, u->p, &u->before);
+	t0 = ms_sim_now(sim);
+	u->r[U_CREATE] = ms_pool_create(sim, "mine", &a, &np);
+	u->r[U_ALLOC] = ms_pool_alloc(sim, u->p, 8, 0, &y);
+	u->r[U_FREE] = ms_pool_free(sim, u->p, u->page, 8);
+	u->r[U_SEAL] = ms_pool_seal(sim, u->p);
+	u->r[U_RARE] = ms_pool_rare_write(sim, u->p, u->page, "12345678", 8);
+	u->r[U_PROTECT] = ms_pool_protect(sim, u->page, page,
+					  MS_POOL_PROT_READ);
+	u->r[U_UNMAP] = ms_pool_unmap(sim, u->page, page);
+	u->r[U_REMAP] = ms_pool_remap(sim, u->page, page, page, &moved);
+	u->r[U_DISCARD] = ms_pool_discard(sim, u->page, page);
+	u->r[U_DESTROY] = ms_pool_destroy(sim, u->p, NULL);
+	u->ticks = ms_sim_now(sim) - t0;
+	u->stats[1] = ms_pool_stats_get(sim, u->p, &u->after);
+	u->untouched = !np && !y && !moved;
+	u->write = ms_pool_write(sim, u->p, u->page + 8, "abcdefgh", 8);
+}
+
+static void test_user_threads_get_eperm_from_pool_calls(void **state)
+{
+	struct ms_sim *sim = new_sim(1);
+	struct user_calls u = { 0 };
+	struct ms_thread_attr ta;
+	void *x;
+
+	u.p = new_pool(sim, "k", MS_POOL_TRACK_FREES, MS_POOL_RARE_MAP, 0);
+	assert_int_equal(ms_pool_alloc(sim, u.p, 8, 0, &x), 0);
+	u.page = x;
+	assert_int_equal((uintptr_t)u.page % ms__os_page_size(), 0);
+	ms_thread_attr_init(&ta);
+	ta.options = MS_THREAD_USER;
+	assert_int_equal(ms_thread_create(sim, &ta, user_pool_calls, &u, NULL),
+			 0);
+	assert_int_equal(ms_sim_run(sim), 0);
+	assert_int_equal(ms_sim_status(sim), MS_RUN_DONE);
+	for (int i = 0; i < U__CALLS; i++)
+		assert_int_equal(u.r[i], -EPERM);
+	assert_int_equal(u.ticks, 0);
+	assert_int_equal(u.stats[0], 0);
+	assert_int_equal(u.stats[1], 0);
+	assert_true(u.untouched);
+	assert_memory_equal(&u.before, &u.after, sizeof(u.before));
+	assert_int_equal(u.after.pages, 1);
+	assert_int_equal(u.after.sealed_pages, 0);
+	/* Its stores are its own: the open page took them. */
+	assert_int_equal(u.write, 0);
+	assert_memory_equal(u.page + 8, "abcdefgh", 8);
+	assert_int_equal(ms_sim_fault_count(sim), 0);
+	ms_sim_free(sim);
+}
+
 /* A call opens a write window on the bookkeeping it changes, no more: the
  * header's page, and the page table up to the entries it touches. */
 static void test_windows_open_only_the_bookkeeping_changed(void **state)
@@ -599,6 +681,7 @@ int main(void)
 		cmocka_unit_test(test_host_failures_leave_nothing_behind),
 		cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_pool_calls_charge_ticks),
+		cmocka_unit_test(test_user_threads_get_eperm_from_pool_calls),
 		cmocka_unit_test(test_windows_open_only_the_bookkeeping_changed),
 		cmocka_unit_test(test_events_are_deterministic),
 	};

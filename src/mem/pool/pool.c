@@ -304,7 +304,9 @@ int ms_pool_create(struct ms_sim *sim, const char *name,
 
 	if (!sim || !out)
 		return -EINVAL;
-	ms__kernel_enter(sim, POOL_COST_CALL);
+	ret = ms__pool_enter(sim);
+	if (ret)
+		return ret;
 	ret = pool_create(sim, name, attr, out);
 	ms__kernel_exit(sim);
 	return ret;
@@ -396,7 +398,9 @@ int ms_pool_destroy(struct ms_sim *sim, struct ms_pool *pool,
 
 	if (!sim)
 		return -EINVAL;
-	ms__kernel_enter(sim, POOL_COST_CALL);
+	ret = ms__pool_enter(sim);
+	if (ret)
+		return ret;
 	if (ms__pool_valid(sim, pool))
 		ret = pool_destroy(sim, pool, final, false);
 	else
@@ -512,7 +516,9 @@ int ms_pool_alloc(struct ms_sim *sim, struct ms_pool *pool, size_t size,
 
 	if (!sim)
 		return -EINVAL;
-	ms__kernel_enter(sim, POOL_COST_CALL);
+	ret = ms__pool_enter(sim);
+	if (ret)
+		return ret;
 	ret = pool_alloc(sim, pool, size, align, out);
 	ms__kernel_exit(sim);
 	return ret;
@@ -593,7 +599,9 @@ int ms_pool_free(struct ms_sim *sim, struct ms_pool *pool, void *ptr,
 
 	if (!sim)
 		return -EINVAL;
-	ms__kernel_enter(sim, POOL_COST_CALL);
+	ret = ms__pool_enter(sim);
+	if (ret)
+		return ret;
 	ret = pool_free(sim, pool, ptr, size);
 	ms__kernel_exit(sim);
 	return ret;
@@ -624,7 +632,9 @@ int ms_pool_seal(struct ms_sim *sim, struct ms_pool *pool)
 
 	if (!sim)
 		return -EINVAL;
-	ms__kernel_enter(sim, POOL_COST_CALL);
+	ret = ms__pool_enter(sim);
+	if (ret)
+		return ret;
 	ret = pool_seal(sim, pool);
 	ms__kernel_exit(sim);
 	return ret;

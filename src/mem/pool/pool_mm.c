@@ -231,7 +231,9 @@ int ms_pool_protect(struct ms_sim *sim, void *addr, size_t len, unsigned prot)
 
 	if (!sim)
 		return -EINVAL;
-	ms__kernel_enter(sim, POOL_COST_CALL);
+	ret = ms__pool_enter(sim);
+	if (ret)
+		return ret;
 	ret = mm_protect(sim, addr, len, prot);
 	ms__kernel_exit(sim);
 	return ret;
@@ -243,7 +245,9 @@ int ms_pool_unmap(struct ms_sim *sim, void *addr, size_t len)
 
 	if (!sim)
 		return -EINVAL;
-	ms__kernel_enter(sim, POOL_COST_CALL);
+	ret = ms__pool_enter(sim);
+	if (ret)
+		return ret;
 	ret = mm_unmap(sim, addr, len);
 	ms__kernel_exit(sim);
 	return ret;
@@ -256,7 +260,9 @@ int ms_pool_remap(struct ms_sim *sim, void *addr, size_t old_len,
 
 	if (!sim)
 		return -EINVAL;
-	ms__kernel_enter(sim, POOL_COST_CALL);
+	ret = ms__pool_enter(sim);
+	if (ret)
+		return ret;
 	ret = mm_remap(sim, addr, old_len, new_len, new_addr);
 	ms__kernel_exit(sim);
 	return ret;
@@ -268,7 +274,9 @@ int ms_pool_discard(struct ms_sim *sim, void *addr, size_t len)
 
 	if (!sim)
 		return -EINVAL;
-	ms__kernel_enter(sim, POOL_COST_CALL);
+	ret = ms__pool_enter(sim);
+	if (ret)
+		return ret;
 	ret = mm_discard(sim, addr, len);
 	ms__kernel_exit(sim);
 	return ret;

@@ -24,6 +24,7 @@
 #ifndef MS_POOL_PRIV_H
 #define MS_POOL_PRIV_H
 
+#include <errno.h>
 #include <glib.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -34,6 +35,7 @@
 #include "core/core.h"
 #include "core/cost.h"
 #include "platform/os.h"
+#include "sched/sched.h"
 
 #define POOL_MAGIC 0x6c6f6f70u		/* "pool" */
 #define POOL_NO_PAGE UINT32_MAX
@@ -52,6 +54,20 @@
 #define POOL_COST_PROTECT MS__COST_MPU_REGION
 #define POOL_COST_WINDOW (2 * MS__COST_MPU_REGION)
 #define POOL_COST_COPY(n) (MS__COST_COPY_PER_64B * (((n) + 63) / 64))
+
+/*
+ * Enter the kernel for a pool call, which is a kernel operation: from a
+ * user thread it is refused with -EPERM before anything is charged or
+ * changed (a user thread's part is its stores, ms_pool_write). Pair a 0
+ * with ms__kernel_exit().
+ */
+static inline int ms__pool_enter(struct ms_sim *sim)
+{
+	if (ms__caller_is_user(sim))
+		return -EPERM;
+	ms__kernel_enter(sim, POOL_COST_CALL);
+	return 0;
+}
 
 /* One data slot's bookkeeping, followed (with MS_POOL_TRACK_FREES) by two
  * bitmaps of bitmap_words uint64_t each: live words, then allocation

@@ -159,7 +159,9 @@ int ms_pool_rare_write(struct ms_sim *sim, struct ms_pool *pool, void *dst,
 
 	if (!sim)
 		return -EINVAL;
-	ms__kernel_enter(sim, POOL_COST_CALL);
+	ret = ms__pool_enter(sim);
+	if (ret)
+		return ret;
 	ret = rare_write(sim, pool, dst, src, len);
 	ms__kernel_exit(sim);
 	return ret;
