@@ -57,9 +57,13 @@ void ms_thread_attr_init(struct ms_thread_attr *attr);
 /*
  * Create a thread, ready to run. Called from a simulated thread, the new
  * thread is its child (it joins the parent's domain, quota group and pool).
- * A user thread may create only user threads.
+ * A user thread may create only user threads, of no higher priority than
+ * its own, in its own group (MS_GROUP_INHERIT or its group's number), with
+ * at least the sim's guard pages (as Zephyr's k_thread_create checks a
+ * user caller).
  * @retval -EINVAL bad priority, stack size or option
- * @retval -EPERM a user thread asked for a supervisor thread
+ * @retval -EPERM a user thread asked for a supervisor thread, a higher
+ *         priority, another group or fewer guard pages
  * @retval -ENOMEM the host could not map the stack
  */
 int ms_thread_create(struct ms_sim *sim, const struct ms_thread_attr *attr,

@@ -87,7 +87,18 @@ static int thread_create(struct ms_sim *sim, const struct ms_thread_attr *attr,
 	if (attr->options & MS_THREAD_NO_GUARD)
 		guard = 0;
 	user = (attr->options & MS_THREAD_USER) != 0;
-	if (parent && parent->user && !user)
+	/*
+	 * What a user thread may ask for its child (Zephyr's
+	 * z_vrfy_k_thread_create checks the same): a user thread, no higher
+	 * priority than its own (a lower number is a higher priority), in
+	 * its own accounting group (a child that could pick another group
+	 * would take a fresh "process" budget: the collusion attack), and
+	 * the sim's guard pages (fewer would let its overflows go unseen).
+	 */
+	if (parent && parent->user &&
+	    (!user || attr->priority < parent->prio ||
+	     (attr->group != MS_GROUP_INHERIT && attr->group != parent->group) ||
+	     guard < cfg->guard_pages))
 		return -EPERM;
 
 	if (parent)

@@ -462,6 +462,86 @@ static void test_user_cannot_create_supervisor(void **state)
 	ms_sim_free(sim);
 }
 
+/*
+ * What a user thread (priority 2, group 5) may ask for its child: each
+ * escape is refused with -EPERM and creates nothing; the same child
+ * within the rules is created.
+ */
+enum { UC_GROUP, UC_PRIO, UC_NO_GUARD, UC_FEWER_GUARDS, UC_OWN_GROUP,
+       UC_LOWER_PRIO, UC_INHERIT, UC__N };
+
+struct user_kids {
+	int r[UC__N];
+	uint32_t created_refused;	/* threads_created across the refusals */
+	ms_tid kid[UC__N];
+};
+
+static void make_children(struct ms_sim *sim, void *arg)
+{
+	struct user_kids *k = arg;
+	struct ms_thread_attr a;
+	struct ms_sim_stats st;
+	uint64_t before;
+
+	ms_sim_get_stats(sim, &st);
+	before = st.threads_created;
+	for (int i = 0; i < UC__N; i++) {
+		ms_thread_attr_init(&a);
+		a.options = MS_THREAD_USER;
+		a.priority = 2;
+		switch (i) {
+		case UC_GROUP:
+			a.group = 6;
+			break;
+		case UC_PRIO:
+			a.priority = 1;
+			break;
+		case UC_NO_GUARD:
+			a.options |= MS_THREAD_NO_GUARD;
+			break;
+		case UC_FEWER_GUARDS:
+			a.guard_pages = 0;
+			break;
+		case UC_OWN_GROUP:
+			a.group = 5;
+			break;
+		case UC_LOWER_PRIO:
+			a.priority = 3;
+			break;
+		default:
+			break;
+		}
+		k->r[i] = ms_thread_create(sim, &a, child, NULL, &k->kid[i]);
+		if (i == UC_FEWER_GUARDS) {
+			ms_sim_get_stats(sim, &st);
+			k->created_refused = (uint32_t)(st.threads_created - before);
+		}
+	}
+}
+
+static void test_user_child_stays_within_its_parent(void **state)
+{
+	struct ms_sim *sim = new_sim(1);
+	struct user_kids k = { 0 };
+	struct ms_thread_attr a;
+
+	ms_thread_attr_init(&a);
+	a.options = MS_THREAD_USER;
+	a.priority = 2;
+	a.group = 5;
+	assert_int_equal(ms_thread_create(sim, &a, make_children, &k, NULL), 0);
+	assert_int_equal(ms_sim_run(sim), 0);
+	assert_int_equal(k.r[UC_GROUP], -EPERM);
+	assert_int_equal(k.r[UC_PRIO], -EPERM);
+	assert_int_equal(k.r[UC_NO_GUARD], -EPERM);
+	assert_int_equal(k.r[UC_FEWER_GUARDS], -EPERM);
+	assert_int_equal(k.created_refused, 0);
+	assert_int_equal(k.r[UC_OWN_GROUP], 0);
+	assert_int_equal(k.r[UC_LOWER_PRIO], 0);
+	assert_int_equal(k.r[UC_INHERIT], 0);
+	ms_sim_free(sim);
+}
+
 /* The log keeps the first capacity events, in blocks (src/core/event.c):
  * across block boundaries and a last, partial block, event i is the i-th
  * the hook saw, and the hash covers every event, kept or not. */
@@ -551,6 +631,7 @@ int main(void)
 		cmocka_unit_test(test_children_inherit_group),
 		cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_user_cannot_create_supervisor),
+		cmocka_unit_test(test_user_child_stays_within_its_parent),
 		cmocka_unit_test(test_event_log_blocks),
 	};
 
