@@ -727,6 +727,92 @@ static void quota_group_move_takes_charges_along(void **state)
 	ms_sim_free(sim);
 }
 
+/* ---- the built-in defaults ---------------------------------------------- */
+
+/*
+ * Each built-in policy started without a limit of its own (params NULL, or
+ * a limit of 0) enforces the default of docs/heap-and-quotas.md section
+ * 3.1: 32 requests a thread (count), 4096 bytes a thread (bytes), 16384
+ * bytes a group (process). Read back as the limit in force and seen in the
+ * decisions; the footprints chosen divide the byte limits exactly, so a
+ * default one byte lower would let one block less through.
+ */
+static void quota_builtin_defaults_are_exact(void **state)
+{
+	struct ms_quota_params zero = { .limit = 0 };
+	struct hog c = { .size = 24 };
+	struct hog b = { .size = 112 };		/* footprint 128 */
+	struct hog p[2] = { { .size = 496, .max = 20 }, { .size = 496 } };
+	struct ms_quota_stats st;
+	struct ms_sim *sim;
+	ms_tid t;
+
+	(void)state;
+	assert_int_equal(ms_heap_footprint(112), 128);
+	assert_int_equal(ms_heap_footprint(496), 512);
+
+	/* count, params NULL: 32 requests, the 33rd refused */
+	sim = new_sim_fifo(64 * 1024);
+	assert_int_equal(ms_quota_policy_set(sim, "count", NULL), 0);
+	t = spawn(sim, "c", 0, MS_THREAD_USER, MS_GROUP_INHERIT, hog_run, &c);
+	st = tstats(sim, t);
+	assert_int_equal(st.limit, 32);
+	assert_false(st.limit_explicit);
+	assert_int_equal(ms_sim_run(sim), 0);
+	assert_int_equal(c.got, 32);
+	assert_int_equal(c.err, -EDQUOT);
+	st = tstats(sim, t);
+	assert_int_equal(st.requested, 33);
+	assert_int_equal(st.granted, 32);
+	assert_int_equal(st.denied_quota, 1);
+	assert_int_equal(st.count_held, 32);
+	assert_int_equal(st.limit, 32);
+	hog_free(sim, &c);
+	ms_sim_free(sim);
+
+	/* bytes, limit 0: 4096 / 128 = 32 blocks, the 33rd refused */
+	sim = new_sim_fifo(64 * 1024);
+	assert_int_equal(ms_quota_policy_set(sim, "bytes", &zero), 0);
+	t = spawn(sim, "b", 0, MS_THREAD_USER, MS_GROUP_INHERIT, hog_run, &b);
+	st = tstats(sim, t);
+	assert_int_equal(st.limit, 4096);
+	assert_false(st.limit_explicit);
+	assert_int_equal(ms_sim_run(sim), 0);
+	assert_int_equal(b.got, 32);
+	assert_int_equal(b.err, -EDQUOT);
+	st = tstats(sim, t);
+	assert_int_equal(st.granted, 32);
+	assert_int_equal(st.denied_quota, 1);
+	assert_int_equal(st.bytes_held, 4096);
+	assert_int_equal(st.limit, 4096);
+	hog_free(sim, &b);
+	ms_sim_free(sim);
+
+	/* process, params NULL: 16384 / 512 = 32 blocks for the whole group,
+	 * shared by two threads (20 and 12), the 33rd refused */
+	sim = new_sim_fifo(64 * 1024);
+	assert_int_equal(ms_quota_policy_set(sim, "process", NULL), 0);
+	st = gstats(sim, 5);		/* nobody in it yet */
+	assert_int_equal(st.limit, 16384);
+	assert_false(st.limit_explicit);
+	spawn(sim, "p0", 0, MS_THREAD_USER, 5, hog_run, &p[0]);
+	spawn(sim, "p1", 0, MS_THREAD_USER, 5, hog_run, &p[1]);
+	assert_int_equal(ms_sim_run(sim), 0);
+	assert_int_equal(p[0].got, 20);
+	assert_int_equal(p[0].err, 0);
+	assert_int_equal(p[1].got, 12);
+	assert_int_equal(p[1].err, -EDQUOT);
+	st = gstats(sim, 5);
+	assert_int_equal(st.granted, 32);
+	assert_int_equal(st.denied_quota, 1);
+	assert_int_equal(st.bytes_held, 16384);
+	assert_int_equal(st.limit, 16384);
+	assert_false(st.limit_explicit);
+	hog_free(sim, &p[0]);
+	hog_free(sim, &p[1]);
+	ms_sim_free(sim);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -743,6 +829,7 @@ int main(void)
 		cmocka_unit_test(quota_custom_policy_registered_by_user),
 		cmocka_unit_test(quota_custom_policy_hooks_called),
 		cmocka_unit_test(quota_group_move_takes_charges_along),
+		cmocka_unit_test(quota_builtin_defaults_are_exact),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
