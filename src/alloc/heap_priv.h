@@ -249,7 +249,8 @@ static inline uint32_t ms__heap_units_for(size_t size)
 /*
  * Set up h over [mem, mem + size) (mem 8-byte aligned). The rest of h (name,
  * id, waiters) is the caller's.
- * @retval -EINVAL size too small (< 64 bytes) or too large (>= 16 GiB)
+ * @retval -EINVAL size too small (< MS_HEAP_MIN_SIZE, 64 bytes) or too large
+ *         (>= MS_HEAP_MAX_SIZE, 4 GiB)
  */
 int ms__heap_init(struct ms_heap *h, void *mem, size_t size);
 
