@@ -185,7 +185,9 @@ int ms_heap_free(struct ms_sim *sim, void *p);
  * room every list is given back to the heap, coalescing as a free does, so
  * they never make a request fail that the coalesced heap could serve; they
  * do change placement. Depth 0 turns them off: the heap then places,
- * splits and coalesces exactly as Zephyr's sys_heap. Every heap of a sim
+ * splits and coalesces by Zephyr's sys_heap rules (its bucket index and
+ * search; docs/heap-and-quotas.md 1.3 lists what differs: a 16-byte
+ * header, slack, order within a bucket). Every heap of a sim
  * starts with ms_config.heap_quick_depth (default 8). Lowering the depth
  * gives back what is cached beyond it.
  * @retval 0, -EINVAL heap NULL or not of this sim, or depth above

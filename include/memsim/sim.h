@@ -54,7 +54,7 @@ struct ms_config {
 	/* kernel heap and memory subsystems */
 	size_t heap_size;		/* the system (kernel) heap, bytes */
 	/* freed small chunks each heap keeps per size for reuse, uncoalesced
-	 * (0: none, the heap places exactly as Zephyr's sys_heap; see
+	 * (0: none, the heap places by Zephyr's sys_heap rules; see
 	 * ms_heap_set_quick_depth() in <memsim/heap.h>) */
 	uint32_t heap_quick_depth;
 	enum ms_arch arch;

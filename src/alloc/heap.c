@@ -40,9 +40,16 @@ static inline uint32_t *links(const struct ms_heap *h, uint32_t c)
 	return ms__heap_links(h, c);
 }
 
+/*
+ * Zephyr's bucket_idx(): floor(log2) of the size less the smallest chunk
+ * plus one, so bucket b holds chunks of 2^b + 2 to 2^(b+1) + 1 units
+ * (bucket 0: 3 units; 1: 4-5; 2: 6-9; 3: 10-17). Every chunk has at least
+ * MS__HEAP_MIN_UNITS units, so the argument of clz is never 0; an arena
+ * under 2^32 bytes has under 2^29 units, so buckets 0-28 suffice.
+ */
 static inline int bucket_of(uint32_t units)
 {
-	return 31 - __builtin_clz(units);
+	return 31 - __builtin_clz(units - MS__HEAP_MIN_UNITS + 1);
 }
 
 static void list_add(struct ms_heap *h, uint32_t c)
@@ -148,24 +155,32 @@ int ms__heap_init(struct ms_heap *h, void *mem, size_t size)
 	return 0;
 }
 
-/* A free chunk of at least sz units, or UINT32_MAX. */
+/*
+ * A free chunk of at least sz units, or UINT32_MAX: Zephyr's alloc_chunk().
+ * Up to MS__HEAP_BUCKET_TRIES chunks of sz's own bucket, from its head;
+ * the head moves past each one too small, so the next search starts
+ * after it. The chunk returned is then its bucket's head.
+ */
 static uint32_t find_chunk(struct ms_heap *h, uint32_t sz)
 {
 	int bi = bucket_of(sz);
 	uint64_t above;
 
 	if (h->bucket_bits & (1u << bi)) {
-		uint32_t first = h->buckets[bi], c = first;
+		uint32_t first = h->buckets[bi];
 
 		for (int i = 0; i < MS__HEAP_BUCKET_TRIES; i++) {
+			uint32_t c = h->buckets[bi];
+
 			if (csize(h, c) >= sz)
 				return c;
-			c = links(h, c)[0];
-			if (c == first)
+			h->buckets[bi] = links(h, c)[0];
+			if (h->buckets[bi] == first)
 				break;
 		}
 	}
-	/* Any chunk of a higher bucket is at least 2^(bi+1) > sz units. */
+	/* Any chunk of a higher bucket is at least 2^(bi+1) + 2 > sz units:
+	 * the head of the lowest non-empty one. */
 	above = h->bucket_bits & ~((2ull << bi) - 1);
 	if (above)
 		return h->buckets[__builtin_ctzll(above)];

@@ -46,13 +46,21 @@
  *
  * Free lists
  * ----------
- * Free chunks sit in buckets by size: bucket b holds chunks of 2^b to
- * 2^(b+1)-1 units. A bit per bucket says whether it is non-empty. A request
- * of s units first looks at a few chunks of bucket floor(log2 s) (some of
- * them may be big enough), then takes the first chunk of the lowest
- * non-empty bucket above it, which is always big enough. The chunk found is
- * split if the rest can stand as a chunk of its own; a freed chunk merges
- * with a free left and a free right neighbour at once.
+ * Free chunks sit in buckets by size, with Zephyr's bucket_idx(): bucket b
+ * holds chunks of s units with floor(log2(s - 3 + 1)) = b, that is 2^b + 2
+ * to 2^(b+1) + 1 units (3 being the smallest chunk, as 2 is Zephyr's for
+ * its 8-byte header). A bit per bucket says whether it is non-empty. A
+ * request of s units first looks at up to 3 chunks of its own bucket
+ * from the head (some of them may be big enough), moving the head past
+ * each one too small, then takes the head of the lowest non-empty bucket
+ * above it, which is always big enough: sys_heap's alloc_chunk(). The
+ * chunk found is split if the rest can stand as a chunk of its own (3
+ * units; Zephyr splits off any rest); a freed chunk merges with a free
+ * left and a free right neighbour at once and goes to the tail of its
+ * bucket. Where sys_heap would take a chunk out and put the rest (a split)
+ * or the merged chunk (a right merge) back at the tail of the same
+ * bucket, this heap puts it in the old chunk's place instead, saving a
+ * removal and an insertion: the order within a bucket can differ.
  *
  * Quick lists
  * -----------
@@ -67,7 +75,9 @@
  * is first given back to the buckets (each chunk coalescing as a free
  * does), and only then does the request fail: a quick list never makes a
  * request fail that the coalesced heap could serve. With d = 0 the heap
- * behaves exactly as sys_heap (placement and fragmentation included).
+ * follows sys_heap's rules (above), with the differences of header size,
+ * smallest chunk, slack and order within a bucket stated there and in
+ * docs/heap-and-quotas.md section 1.3.
  *
  * Invariants: no two free chunks are adjacent; every chunk's left_size
  * equals the size of the chunk below it; the free units (derived: the
@@ -99,8 +109,8 @@
 #define MS__HEAP_HDR_BYTES (MS__HEAP_HDR_UNITS * MS__HEAP_UNIT)
 #define MS__HEAP_MIN_UNITS 3u
 #define MS__HEAP_NBUCKETS 32
-/* A bucket is searched this many chunks deep before moving up (Zephyr
- * uses CONFIG_SYS_HEAP_ALLOC_LOOPS, 3 by default). */
+/* A request's own bucket is searched this many chunks deep before moving
+ * up (Zephyr's CONFIG_SYS_HEAP_ALLOC_LOOPS, 3 by default). */
 #define MS__HEAP_BUCKET_TRIES 3
 
 #define MS__HEAP_MAGIC_USED 0xa5
@@ -239,7 +249,8 @@ static inline uint32_t ms__heap_units_for(size_t size)
 /*
  * Set up h over [mem, mem + size) (mem 8-byte aligned). The rest of h (name,
  * id, waiters) is the caller's.
- * @retval -EINVAL size too small (< 64 bytes) or too large (>= 16 GiB)
+ * @retval -EINVAL size too small (< MS_HEAP_MIN_SIZE, 64 bytes) or too large
+ *         (>= MS_HEAP_MAX_SIZE, 4 GiB)
  */
 int ms__heap_init(struct ms_heap *h, void *mem, size_t size);
 

@@ -21,7 +21,7 @@ static struct ms_heap *pool(struct ms_sim *sim, const char *name, size_t size)
 	return h;
 }
 
-/* A heap that places exactly as Zephyr's sys_heap: quick lists off. */
+/* A heap that places by sys_heap's rules (heap_priv.h): quick lists off. */
 static struct ms_heap *pool_exact(struct ms_sim *sim, const char *name,
 				  size_t size)
 {
@@ -146,14 +146,77 @@ static void heap_bucket_reuse_of_a_freed_chunk(void **state)
 	assert_ptr_equal(b, a);
 	assert_int_equal(ms_heap_free(sim, b), 0);
 	/* A smaller request from a higher bucket splits the freed chunk:
-	 * 40 bytes (bucket 2) is served by the first chunk above it that
-	 * is certain to fit, the 15-unit one at a. */
+	 * 40 bytes (5 units, bucket 1) is served by the first chunk above
+	 * it that is certain to fit, the 15-unit one at a. */
 	c = raw(h, 24);
 	assert_ptr_equal(c, a);
 	/* The rest of a (10 units) stays free in bucket 3 and is used next. */
 	assert_ptr_equal(raw(h, 64), a + 40);
 	assert_int_equal(ms__heap_verify(h), 0);
 	(void)sep;
+	ms_sim_free(sim);
+}
+
+/*
+ * Zephyr's bucket_idx(): bucket b holds chunks of 2^b + 2 to 2^(b+1) + 1
+ * units (the size less the 3-unit minimum plus one, in [2^b, 2^(b+1))).
+ * A 16-unit request and a free 17-unit chunk share bucket 3 (10-17); a
+ * free 20-unit chunk is in bucket 4 (18-33). The 17-unit chunk is found
+ * in the request's own bucket, although the 20-unit one was freed first.
+ * With floor(log2 units) both would be in bucket 4 and the head, the
+ * 20-unit chunk, would be taken.
+ */
+static void heap_bucket_index_is_zephyrs(void **state)
+{
+	struct ms_sim *sim = new_sim_heap(4096);
+	struct ms_heap *h = pool_exact(sim, "p", 2048);
+	uint8_t *s20, *s17, *p;
+
+	(void)state;
+	s20 = raw(h, 144);		/* 20 units */
+	raw(h, 8);			/* separators: nothing merges */
+	s17 = raw(h, 120);		/* 17 units */
+	raw(h, 8);
+	assert_int_equal(ms_heap_free(sim, s20), 0);
+	assert_int_equal(ms_heap_free(sim, s17), 0);
+	p = raw(h, 112);		/* 16 units */
+	assert_ptr_equal(p, s17);
+	/* 1 unit over: kept as slack, the heap counts the whole chunk */
+	assert_int_equal(stats(h).allocated_bytes, 2 * 24 + 136);
+	assert_int_equal(ms__heap_verify(h), 0);
+	ms_sim_free(sim);
+}
+
+/*
+ * Zephyr's alloc_chunk(): up to 3 chunks of the request's bucket are
+ * tried from its head, and the head moves past each one too small. Bucket
+ * 3 holds 10, 11, 12 and 13 units in that order; a 16-unit request
+ * rejects the first three (taking the tail's chunk, in a higher bucket)
+ * and leaves the head at the 13-unit chunk, which the next 10-unit request
+ * takes, not the 10-unit chunk it would find without the rotation.
+ */
+static void heap_bucket_search_moves_the_head(void **state)
+{
+	struct ms_sim *sim = new_sim_heap(4096);
+	struct ms_heap *h = pool_exact(sim, "p", 2048);
+	static const size_t req[4] = { 64, 72, 80, 88 };	/* 10-13 units */
+	uint8_t *c[4], *tail, *p;
+
+	(void)state;
+	for (int i = 0; i < 4; i++) {
+		c[i] = raw(h, req[i]);
+		raw(h, 8);
+	}
+	tail = c[3] + 104 + 24;		/* after the last separator */
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(ms_heap_free(sim, c[i]), 0);
+	p = raw(h, 112);		/* 16 units */
+	assert_ptr_equal(p, tail);
+	p = raw(h, 64);			/* 10 units */
+	assert_ptr_equal(p, c[3]);
+	/* 13 - 10 = 3 units: split off, a chunk of its own */
+	assert_int_equal(stats(h).free_chunks, 5);
+	assert_int_equal(ms__heap_verify(h), 0);
 	ms_sim_free(sim);
 }
 
@@ -386,6 +449,8 @@ int main(void)
 		cmocka_unit_test(heap_stats_exact_on_a_fresh_heap),
 		cmocka_unit_test(heap_split_and_coalesce_both_neighbours),
 		cmocka_unit_test(heap_bucket_reuse_of_a_freed_chunk),
+		cmocka_unit_test(heap_bucket_index_is_zephyrs),
+		cmocka_unit_test(heap_bucket_search_moves_the_head),
 		cmocka_unit_test(heap_exhaustion_exact),
 		cmocka_unit_test(heap_fragmentation_figure),
 		cmocka_unit_test(heap_double_free_detected),

@@ -352,6 +352,170 @@ static void quota_pool_none_fails_and_children_inherit(void **state)
 	ms_sim_free(sim);
 }
 
+/* ---- a pool reassigned during a run ------------------------------------- */
+
+struct reassign {
+	struct ms_heap *p1, *p2;
+	ms_tid user, child;
+	struct hog u;			/* the user thread's blocks */
+	struct hog c;			/* its child's */
+	int eperm_self, eperm_null;
+	struct ms_quota_stats after_eperm;	/* the user's, then */
+	struct ms_quota_stats user_seen, child_seen;	/* by the supervisor */
+};
+
+/* Created by the user thread before its pool changes: keeps p1. */
+static void reassign_child(struct ms_sim *sim, void *arg)
+{
+	struct reassign *r = arg;
+
+	ms_sleep(sim, 1500);		/* past the reassignment */
+	r->c.max = 1;
+	hog_run(sim, &r->c);
+}
+
+static void reassign_user(struct ms_sim *sim, void *arg)
+{
+	struct reassign *r = arg;
+
+	r->u.max = 2;
+	hog_run(sim, &r->u);		/* from p1 */
+	r->child = spawn(sim, "child", 0, MS_THREAD_USER, MS_GROUP_INHERIT,
+			 reassign_child, r);
+	/* A user thread may not pick its pool, nor drop it. */
+	r->eperm_self = ms_thread_heap_assign(sim, ms_thread_self(sim), r->p2);
+	r->eperm_null = ms_thread_heap_assign(sim, ms_thread_self(sim), NULL);
+	assert_int_equal(ms_quota_thread_stats(sim, ms_thread_self(sim),
+					       &r->after_eperm), 0);
+	ms_sleep(sim, 1000);		/* the supervisor moves us to p2 */
+	r->u.max = 3;
+	hog_run(sim, &r->u);		/* from p2 */
+}
+
+static void reassign_supervisor(struct ms_sim *sim, void *arg)
+{
+	struct reassign *r = arg;
+
+	ms_sleep(sim, 500);
+	assert_int_equal(ms_thread_heap_assign(sim, r->user, r->p2), 0);
+	assert_int_equal(ms_quota_thread_stats(sim, r->user, &r->user_seen), 0);
+	assert_int_equal(ms_quota_thread_stats(sim, r->child, &r->child_seen),
+			 0);
+}
+
+/*
+ * k_thread_heap_assign: only a supervisor (or the host) assigns pools; a
+ * new pool serves the thread's next requests and nothing already
+ * allocated moves (Zephyr: "will not migrate allocations from the previous
+ * pool"); a child created before keeps the pool it inherited. Every block
+ * goes back to the heap it came from and credits its requester, even
+ * after the requester died.
+ */
+static void quota_pool_reassigned_mid_run(void **state)
+{
+	struct ms_sim *sim = new_sim_fifo(64 * 1024);
+	struct reassign r = { .u = { .size = 24 }, .c = { .size = 24 } };
+	struct ms_heap_stats h1, h2;
+	struct ms_quota_stats st;
+	struct ms_event ev;
+	uint32_t want[3], got[3];
+	unsigned n = 0;
+
+	(void)state;
+	assert_int_equal(ms_heap_create(sim, "p1", 1024, &r.p1), 0);
+	assert_int_equal(ms_heap_create(sim, "p2", 1024, &r.p2), 0);
+	assert_int_equal(ms_quota_policy_set(sim, "pool", NULL), 0);
+	r.user = spawn(sim, "user", 0, MS_THREAD_USER, MS_GROUP_INHERIT,
+		       reassign_user, &r);
+	spawn(sim, "supervisor", 0, 0, MS_GROUP_INHERIT, reassign_supervisor,
+	      &r);
+	assert_int_equal(ms_thread_heap_assign(sim, r.user, r.p1), 0);
+	assert_int_equal(ms_sim_run(sim), 0);
+
+	assert_int_equal(r.eperm_self, -EPERM);
+	assert_int_equal(r.eperm_null, -EPERM);
+	assert_int_equal(r.after_eperm.pool, ms_heap_id(r.p1));
+	assert_int_equal(r.user_seen.pool, ms_heap_id(r.p2));
+	assert_int_equal(r.child_seen.pool, ms_heap_id(r.p1));
+	assert_int_equal(r.u.got, 3);
+	assert_int_equal(r.c.got, 1);
+
+	/* Two blocks of the user's in p1, one in p2; the child's in p1. */
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(ms_heap_block_owner(r.u.p[i]), r.user);
+	assert_int_equal(ms_heap_block_owner(r.c.p[0]), r.child);
+	ms_heap_stats(r.p1, &h1);
+	ms_heap_stats(r.p2, &h2);
+	assert_int_equal(h1.allocated_bytes, 120);
+	assert_int_equal(h1.used_chunks, 3);
+	assert_int_equal(h1.allocs, 3);
+	assert_int_equal(h2.allocated_bytes, 40);
+	assert_int_equal(h2.used_chunks, 1);
+	assert_int_equal(h2.allocs, 1);
+	ms_heap_stats(ms_heap_system(sim), &h1);
+	assert_int_equal(h1.allocated_bytes, 0);
+	want[0] = want[1] = ms_heap_id(r.p1);
+	want[2] = ms_heap_id(r.p2);
+	for (size_t i = 0; i < ms_sim_event_count(sim); i++) {
+		assert_int_equal(ms_sim_event_get(sim, i, &ev), 0);
+		if (ev.type == MS_EV_ALLOC && ev.tid == r.user && n < 3)
+			got[n++] = (uint32_t)ev.b;
+		if (ev.type == MS_EV_ALLOC && ev.tid == r.child)
+			assert_int_equal(ev.b, ms_heap_id(r.p1));
+	}
+	assert_int_equal(n, 3);
+	assert_memory_equal(got, want, sizeof(want));
+
+	/* Both threads are gone; the host frees, newest first. */
+	st = tstats(sim, r.user);
+	assert_false(st.alive);
+	assert_int_equal(st.granted, 3);
+	assert_int_equal(st.bytes_held, 120);
+	assert_int_equal(st.pool, ms_heap_id(r.p2));
+	assert_int_equal(ms_heap_destroy(sim, r.p2), -EBUSY);	/* not empty */
+	assert_int_equal(ms_heap_free(sim, r.u.p[2]), 0);
+	ms_heap_stats(r.p1, &h1);
+	ms_heap_stats(r.p2, &h2);
+	assert_int_equal(h1.allocated_bytes, 120);
+	assert_int_equal(h2.allocated_bytes, 0);
+	assert_int_equal(h2.frees, 1);
+	st = tstats(sim, r.user);
+	assert_int_equal(st.freed, 1);
+	assert_int_equal(st.bytes_held, 80);
+	assert_int_equal(st.count_held, 2);
+	assert_int_equal(ms_heap_free(sim, r.u.p[1]), 0);
+	assert_int_equal(ms_heap_free(sim, r.u.p[0]), 0);
+	ms_heap_stats(r.p1, &h1);
+	assert_int_equal(h1.allocated_bytes, 40);
+	assert_int_equal(h1.frees, 2);
+	st = tstats(sim, r.user);
+	assert_int_equal(st.freed, 3);
+	assert_int_equal(st.bytes_held, 0);
+	assert_int_equal(st.count_held, 0);
+	assert_int_equal(st.granted, 3);
+	assert_int_equal(tstats(sim, r.child).bytes_held, 40);
+	assert_int_equal(ms_heap_free(sim, r.c.p[0]), 0);
+	ms_heap_stats(r.p1, &h1);
+	assert_int_equal(h1.allocated_bytes, 0);
+	st = tstats(sim, r.child);
+	assert_int_equal(st.freed, 1);
+	assert_int_equal(st.bytes_held, 0);
+	/* Each free event names its requester. */
+	n = 0;
+	for (size_t i = 0; i < ms_sim_event_count(sim); i++) {
+		assert_int_equal(ms_sim_event_get(sim, i, &ev), 0);
+		if (ev.type == MS_EV_FREE) {
+			assert_int_equal(ev.tid, MS_TID_NONE);
+			assert_int_equal(ev.b, n < 3 ? r.user : r.child);
+			n++;
+		}
+	}
+	assert_int_equal(n, 4);
+	assert_int_equal(ms_heap_destroy(sim, r.p1), 0);
+	assert_int_equal(ms_heap_destroy(sim, r.p2), 0);
+	ms_sim_free(sim);
+}
+
 /* ---- supervisors change limits at run time ------------------------------ */
 
 struct stepper {
@@ -727,6 +891,92 @@ static void quota_group_move_takes_charges_along(void **state)
 	ms_sim_free(sim);
 }
 
+/* ---- the built-in defaults ---------------------------------------------- */
+
+/*
+ * Each built-in policy started without a limit of its own (params NULL, or
+ * a limit of 0) enforces the default of docs/heap-and-quotas.md section
+ * 3.1: 32 requests a thread (count), 4096 bytes a thread (bytes), 16384
+ * bytes a group (process). Read back as the limit in force and seen in the
+ * decisions; the footprints chosen divide the byte limits exactly, so a
+ * default one byte lower would let one block less through.
+ */
+static void quota_builtin_defaults_are_exact(void **state)
+{
+	struct ms_quota_params zero = { .limit = 0 };
+	struct hog c = { .size = 24 };
+	struct hog b = { .size = 112 };		/* footprint 128 */
+	struct hog p[2] = { { .size = 496, .max = 20 }, { .size = 496 } };
+	struct ms_quota_stats st;
+	struct ms_sim *sim;
+	ms_tid t;
+
+	(void)state;
+	assert_int_equal(ms_heap_footprint(112), 128);
+	assert_int_equal(ms_heap_footprint(496), 512);
+
+	/* count, params NULL: 32 requests, the 33rd refused */
+	sim = new_sim_fifo(64 * 1024);
+	assert_int_equal(ms_quota_policy_set(sim, "count", NULL), 0);
+	t = spawn(sim, "c", 0, MS_THREAD_USER, MS_GROUP_INHERIT, hog_run, &c);
+	st = tstats(sim, t);
+	assert_int_equal(st.limit, 32);
+	assert_false(st.limit_explicit);
+	assert_int_equal(ms_sim_run(sim), 0);
+	assert_int_equal(c.got, 32);
+	assert_int_equal(c.err, -EDQUOT);
+	st = tstats(sim, t);
+	assert_int_equal(st.requested, 33);
+	assert_int_equal(st.granted, 32);
+	assert_int_equal(st.denied_quota, 1);
+	assert_int_equal(st.count_held, 32);
+	assert_int_equal(st.limit, 32);
+	hog_free(sim, &c);
+	ms_sim_free(sim);
+
+	/* bytes, limit 0: 4096 / 128 = 32 blocks, the 33rd refused */
+	sim = new_sim_fifo(64 * 1024);
+	assert_int_equal(ms_quota_policy_set(sim, "bytes", &zero), 0);
+	t = spawn(sim, "b", 0, MS_THREAD_USER, MS_GROUP_INHERIT, hog_run, &b);
+	st = tstats(sim, t);
+	assert_int_equal(st.limit, 4096);
+	assert_false(st.limit_explicit);
+	assert_int_equal(ms_sim_run(sim), 0);
+	assert_int_equal(b.got, 32);
+	assert_int_equal(b.err, -EDQUOT);
+	st = tstats(sim, t);
+	assert_int_equal(st.granted, 32);
+	assert_int_equal(st.denied_quota, 1);
+	assert_int_equal(st.bytes_held, 4096);
+	assert_int_equal(st.limit, 4096);
+	hog_free(sim, &b);
+	ms_sim_free(sim);
+
+	/* process, params NULL: 16384 / 512 = 32 blocks for the whole group,
+	 * shared by two threads (20 and 12), the 33rd refused */
+	sim = new_sim_fifo(64 * 1024);
+	assert_int_equal(ms_quota_policy_set(sim, "process", NULL), 0);
+	st = gstats(sim, 5);		/* nobody in it yet */
+	assert_int_equal(st.limit, 16384);
+	assert_false(st.limit_explicit);
+	spawn(sim, "p0", 0, MS_THREAD_USER, 5, hog_run, &p[0]);
+	spawn(sim, "p1", 0, MS_THREAD_USER, 5, hog_run, &p[1]);
+	assert_int_equal(ms_sim_run(sim), 0);
+	assert_int_equal(p[0].got, 20);
+	assert_int_equal(p[0].err, 0);
+	assert_int_equal(p[1].got, 12);
+	assert_int_equal(p[1].err, -EDQUOT);
+	st = gstats(sim, 5);
+	assert_int_equal(st.granted, 32);
+	assert_int_equal(st.denied_quota, 1);
+	assert_int_equal(st.bytes_held, 16384);
+	assert_int_equal(st.limit, 16384);
+	assert_false(st.limit_explicit);
+	hog_free(sim, &p[0]);
+	hog_free(sim, &p[1]);
+	ms_sim_free(sim);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -737,12 +987,14 @@ int main(void)
 		cmocka_unit_test(quota_edquot_and_enomem_told_apart),
 		cmocka_unit_test(quota_process_budget_shared_by_group),
 		cmocka_unit_test(quota_pool_none_fails_and_children_inherit),
+		cmocka_unit_test(quota_pool_reassigned_mid_run),
 		cmocka_unit_test(quota_runtime_limit_change_by_supervisor),
 		cmocka_unit_test(quota_group_limit_change_and_default_change),
 		cmocka_unit_test(quota_limit_reset_decides_on_the_default),
 		cmocka_unit_test(quota_custom_policy_registered_by_user),
 		cmocka_unit_test(quota_custom_policy_hooks_called),
 		cmocka_unit_test(quota_group_move_takes_charges_along),
+		cmocka_unit_test(quota_builtin_defaults_are_exact),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
