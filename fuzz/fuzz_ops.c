@@ -302,7 +302,7 @@ static ms_tid some_tid(struct fz *f)
 	return f->tids[b % f->threads];
 }
 
-static void op_heap(struct fz *f, unsigned b)
+static void op_heap(struct fz *f, struct th *t, unsigned b)
 {
 	unsigned i = byte(f) % MAX_BLOCKS;
 	void *p = NULL;
@@ -311,6 +311,10 @@ static void op_heap(struct fz *f, unsigned b)
 	if (f->blocks[i]) {
 		void *q = f->blocks[i];
 
+		/* A user thread may free only its own blocks: another's is an
+		 * oops (ms_heap_free). It leaves the slot alone. */
+		if (t->user && ms_heap_block_owner(q) != t->self)
+			return;
 		f->blocks[i] = NULL;
 		rc = ms_heap_free(f->sim, q);
 		if (rc)
@@ -331,6 +335,13 @@ static void op_heap(struct fz *f, unsigned b)
 		if (!p)
 			fail("heap_alloc gave NULL", 0);
 		memset(p, 0xa5, 1);
+		if (old && t->user && ms_heap_block_owner(old) != t->self) {
+			/* Not this user thread's to free: the slot keeps it,
+			 * and the new block goes back. */
+			if (ms_heap_free(f->sim, p))
+				fail("heap_free of an own block", 0);
+			return;
+		}
 		f->blocks[i] = p;	/* before the free, which may preempt */
 		if (old && ms_heap_free(f->sim, old))
 			fail("heap_free of a replaced block", 0);
@@ -2000,7 +2011,7 @@ static void run(struct th *t)
 			break;
 		case 3:
 		case 4:
-			op_heap(f, b);
+			op_heap(f, t, b);
 			break;
 		case 5:
 			if (t->user)
@@ -2206,8 +2217,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (i = 0; i < ms_sim_fault_count(f.sim); i++) {
 			const struct ms_fault *ft = ms_sim_fault_get(f.sim, i);
 
-			fprintf(stderr, "fault %u: %s tid %u\n", i,
-				ms_fault_kind_name(ft->kind), ft->tid);
+			fprintf(stderr, "fault %u: %s tid %u: %s\n", i,
+				ms_fault_kind_name(ft->kind), ft->tid,
+				ft->detail);
 		}
 		fail("faults not asked for", (long)ms_sim_fault_count(f.sim));
 	}

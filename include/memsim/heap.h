@@ -42,8 +42,9 @@ struct ms_heap;
 	X(MSGQ_BUF, "msgq-buffer")                                         \
 	X(POLL_COPY, "poll-copy")	/* transient copy of poll events */ \
 	X(IPC, "ipc")			/* IPC message and its resources */ \
-	X(OTHER, "other")                                                  \
-	X(STACK_BUF, "stack-buffer")	/* k_stack_alloc_init buffer */
+	X(OTHER, "other")		/* the kernel's catch-all */        \
+	X(STACK_BUF, "stack-buffer")	/* k_stack_alloc_init buffer */    \
+	X(USER, "user")			/* ms_heap_alloc: the caller's own */
 
 enum ms_alloc_kind {
 #define MS__AK_ENUM(name, text) MS_ALLOC_##name,
@@ -142,20 +143,31 @@ int ms_heap_stats(const struct ms_heap *heap, struct ms_heap_stats *out);
 /*
  * Allocate size bytes for the calling thread, charged to it under the
  * sim's quota policy, from the heap the policy picks (the system heap, or
- * the thread's pool under "pool"). From the host (outside a simulated
- * thread) the allocation is the kernel's own: uncharged, system heap.
- * The simulated cost is one kernel entry plus an allocation and a quota
- * check; a user thread may call it (like a syscall).
+ * the thread's pool under "pool"), as a block of kind MS_ALLOC_USER. From
+ * the host (outside a simulated thread) the allocation is the kernel's
+ * own: uncharged, system heap.
+ *
+ * From a user thread it is a syscall (MS_SYS_HEAP_ALLOC in
+ * <memsim/syscall.h>): it runs on the thread's privileged stack, costs the
+ * syscall entry, is counted for the thread and recorded as an MS_EV_SYSCALL
+ * event. out is
+ * checked first, as every syscall buffer is: it must be memory the thread
+ * may write (its own stack, its domain's partitions); anything else (NULL,
+ * host memory, another thread's stack) kills the thread with an oops
+ * (error -EFAULT) before anything is allocated. From a supervisor thread
+ * or the host it is one kernel entry, not counted as a syscall.
+ * The simulated cost is that entry plus an allocation and a quota check.
  * @retval 0 and *out set
  * @retval -EDQUOT the thread's quota refuses (counted as denied by quota)
  * @retval -ENOMEM the heap has no room or no pool is assigned (counted as
  *         denied by an empty heap)
- * @retval -EINVAL size is 0 or out is NULL
+ * @retval -EINVAL size is 0, or (supervisors, the host) out is NULL
  */
 int ms_heap_alloc(struct ms_sim *sim, size_t size, void **out);
 
 /*
- * As ms_heap_alloc(), but when the heap (not the quota) has no room, wait
+ * As ms_heap_alloc() (the same syscall for a user thread, out checked
+ * before it waits), but when the heap (not the quota) has no room, wait
  * up to timeout ticks (MS_FOREVER, MS_NO_WAIT) for frees, like
  * k_heap_alloc(). Only a simulated thread may wait.
  * @retval -EAGAIN the timeout expired with the heap still full
@@ -164,13 +176,28 @@ int ms_heap_alloc_wait(struct ms_sim *sim, size_t size, int64_t timeout,
 		       void **out);
 
 /*
- * Free a block from ms_heap_alloc() or ms_heap_alloc_raw() (NULL: no-op).
- * It credits whoever the block was charged to, whoever frees it.
+ * Free a block (NULL: no-op, no kernel entry). It credits whoever the
+ * block was charged to, whoever frees it.
+ *
+ * A supervisor thread or the host (one kernel entry, not a syscall) may
+ * free any block of the sim's heaps: one from ms_heap_alloc() or
+ * ms_heap_alloc_raw(), a kernel block, another thread's, on its requester's
+ * behalf (as an interrupt handler would).
+ *
+ * From a user thread it is a syscall (MS_SYS_HEAP_FREE), and the thread
+ * may free only what it was given: a live block of kind MS_ALLOC_USER
+ * (from ms_heap_alloc) charged to the thread itself. Anything else kills
+ * it with an oops whose error is the errno below (a double free and a
+ * damaged header still counted by the heap); the block and every charge
+ * are left as they were. A user thread never sees these errnos returned.
  * @retval 0 freed
  * @retval -EINVAL p is not a block of any heap of this sim
  * @retval -EALREADY p was already freed (double free; counted)
  * @retval -EFAULT a header around p is damaged (corrupted neighbour;
  *         counted); nothing was freed
+ * @retval -EPERM (user threads only, as the oops's error) a live block
+ *         that is not the caller's: a kernel block (another kind), an
+ *         uncharged one or another thread's
  */
 int ms_heap_free(struct ms_sim *sim, void *p);
 

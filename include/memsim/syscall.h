@@ -87,7 +87,9 @@ struct ms_sim;
 	X(DWORK_SUBMIT, "dwork_submit")                                      \
 	X(DWORK_CANCEL, "dwork_cancel")                                      \
 	X(WORK_USER_SUBMIT, "work_user_submit")                              \
-	X(POLL, "poll")
+	X(POLL, "poll")                                                      \
+	X(HEAP_ALLOC, "heap_alloc")	/* ms_heap_alloc(_wait), user threads */ \
+	X(HEAP_FREE, "heap_free")	/* ms_heap_free, user threads */
 
 enum ms_sysno {
 #define MS__SYS_ENUM(name, text) MS_SYS_##name,

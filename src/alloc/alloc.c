@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Kernel allocations on behalf of threads: the alloc subsystem's slot, the
- * sim's heaps, and the charged allocation path (ms__kalloc, ms__kfree and
- * their public counterparts).
+ * sim's heaps, and the charged allocation path (ms__kalloc, ms__kfree, and
+ * ms__kfree_checked behind the public ms_heap_free, whose syscall wrappers
+ * live in src/kernel/sys_heap.c).
  *
  * What it models: a kernel that serves syscalls from a heap user threads
  * cannot touch, and that charges each allocation to the thread that asked
@@ -780,72 +781,29 @@ int ms_alloc_kind_stats(struct ms_sim *sim, unsigned kind,
 	return 0;
 }
 
-/* ---- public allocation: one kernel entry each ------------------------ */
+/* ---- the checked free of the public API ------------------------------ */
 
-struct pub_call {
-	size_t size;
-	int64_t timeout;
-	void **out;
-	void *p;
-};
-
-static int pub_alloc(struct ms_sim *sim, void *arg)
-{
-	struct pub_call *pc = arg;
-
-	return ms__kalloc_wait(sim, ms__current(sim), pc->size, MS_ALLOC_OTHER,
-			       pc->timeout, pc->out);
-}
-
-static int pub_free(struct ms_sim *sim, void *arg)
+int ms__kfree_checked(struct ms_sim *sim, void *p,
+		      const struct ms__kfree_rule *rule,
+		      struct ms__kblock *found)
 {
 	struct ms__alloc *a = ms__alloc_state(sim);
-	struct pub_call *pc = arg;
-	struct ms_heap *h = ms__heap_find(a, pc->p);
+	struct ms_heap *h = ms__heap_find(a, p);
+	enum ms__heap_check chk;
 
 	if (!h)
 		return -EINVAL;
 	ms__clock_advance(sim, MS__COST_ALLOC);
-	return release(sim, a, h, pc->p);
-}
-
-static int pub_enter(struct ms_sim *sim, int (*fn)(struct ms_sim *, void *),
-		     struct pub_call *pc)
-{
-	struct ms_thread *t = ms__current(sim);
-	int ret;
-
-	ms__kernel_enter(sim, t && ms__thread_is_user(t) ?
-			 MS__COST_SYSCALL : MS__COST_KERNEL_ENTRY);
-	ret = ms__call_privileged(sim, fn, pc);
-	ms__kernel_exit(sim);
-	return ret;
-}
-
-int ms_heap_alloc_wait(struct ms_sim *sim, size_t size, int64_t timeout,
-		       void **out)
-{
-	struct pub_call pc = { .size = size, .timeout = timeout, .out = out };
-
-	if (!sim || !size || !out)
-		return -EINVAL;
-	return pub_enter(sim, pub_alloc, &pc);
-}
-
-int ms_heap_alloc(struct ms_sim *sim, size_t size, void **out)
-{
-	return ms_heap_alloc_wait(sim, size, MS_NO_WAIT, out);
-}
-
-int ms_heap_free(struct ms_sim *sim, void *p)
-{
-	struct pub_call pc = { .p = p };
-
-	if (!sim)
-		return -EINVAL;
-	if (!p)
-		return 0;
-	return pub_enter(sim, pub_free, &pc);
+	/* Verify everything before anything changes: the heap's checks
+	 * (a refusal counted and logged), then the caller's rule. */
+	chk = ms__heap_check(h, p);
+	if (G_UNLIKELY(chk != MS__HEAP_OK))
+		return refused(h, p, ms__heap_refuse(h, chk));
+	found->owner = ms__heap_hdr_of(p)->tag;
+	found->kind = ms__heap_block_kind(p);
+	if (rule && (found->kind != rule->kind || found->owner != rule->owner))
+		return -EPERM;
+	return release(sim, a, h, p);
 }
 
 int ms_heap_alloc_raw(struct ms_heap *heap, size_t size, void **out)

@@ -45,6 +45,36 @@ int ms__kalloc_wait(struct ms_sim *sim, struct ms_thread *requester,
 /* Free p (NULL is a no-op); credits the requester recorded at allocation. */
 void ms__kfree(struct ms_sim *sim, void *p);
 
+/* What the checks of a free found at a live block (ms__kfree_checked). */
+struct ms__kblock {
+	ms_tid owner;			/* charged to (MS_TID_NONE: uncharged) */
+	unsigned kind;			/* enum ms_alloc_kind */
+};
+
+/* Whose blocks a caller of ms__kfree_checked() may free. */
+struct ms__kfree_rule {
+	ms_tid owner;			/* charged to this thread, */
+	unsigned kind;			/* and of this kind */
+};
+
+/*
+ * The free of ms_heap_free(): p is checked first (a block of one of sim's
+ * heaps, its header and its neighbours' sound), then against rule if it is
+ * not NULL; only then freed as ms__kfree() does (the requester credited,
+ * waiters woken). A refusal changes nothing but the heap's counters of
+ * what it detected (double_frees, corruptions; also logged). *found is
+ * filled once p passed the heap's checks (so for 0 and -EPERM). Costs
+ * MS__COST_ALLOC once p lies in a heap; no kernel entry of its own.
+ * @retval 0 freed
+ * @retval -EINVAL p is not a block of any heap of sim
+ * @retval -EALREADY p is already free (counted as a double free)
+ * @retval -EFAULT a header around p is damaged (counted as a corruption)
+ * @retval -EPERM a live block that rule does not allow
+ */
+int ms__kfree_checked(struct ms_sim *sim, void *p,
+		      const struct ms__kfree_rule *rule,
+		      struct ms__kblock *found);
+
 /* The tid an allocation was charged to (MS_TID_NONE for the kernel's own). */
 ms_tid ms__kalloc_owner(const void *p);
 

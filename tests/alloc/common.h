@@ -52,7 +52,9 @@ static inline struct ms_sim *new_sim_fifo(size_t heap_size)
 }
 
 /* A thread that allocates size-byte blocks with ms_heap_alloc() until it
- * is refused (or has max), keeping them. */
+ * is refused (or has max), keeping them. The out pointer is on the
+ * thread's stack: a user thread's syscall buffers must be its own memory
+ * (the thread itself may then store into the host struct). */
 #define HOG_MAX 256
 struct hog {
 	size_t size;
@@ -68,13 +70,14 @@ static inline void hog_run(struct ms_sim *sim, void *arg)
 	int max = h->max ? h->max : HOG_MAX;
 
 	while (h->got < max) {
-		int r = ms_heap_alloc(sim, h->size, &h->p[h->got]);
+		void *p = NULL;
+		int r = ms_heap_alloc(sim, h->size, &p);
 
 		if (r) {
 			h->err = r;
 			return;
 		}
-		h->got++;
+		h->p[h->got++] = p;
 	}
 }
 

@@ -56,8 +56,12 @@ static void waiter0(struct ms_sim *sim, void *arg)
 static void waiter1(struct ms_sim *sim, void *arg)
 {
 	struct scene *s = arg;
+	void *p = NULL;
 
-	s->ret[1] = ms_heap_alloc_wait(sim, 24, s->timeout, &s->p[1]);
+	/* Into its own stack: the out pointer of a user thread's syscall
+	 * must be memory it may write. */
+	s->ret[1] = ms_heap_alloc_wait(sim, 24, s->timeout, &p);
+	s->p[1] = p;
 	s->tick_got[1] = ms_sim_now(sim);
 }
 
