@@ -44,13 +44,6 @@ size_t ms_heap_footprint(size_t size)
 
 /* ---- heaps ---------------------------------------------------------------- */
 
-static bool caller_is_user(struct ms_sim *sim)
-{
-	struct ms_thread *t = ms__current(sim);
-
-	return t && ms__thread_is_user(t);
-}
-
 static int heap_new(struct ms__alloc *a, const char *name, size_t size,
 		    struct ms_heap **out)
 {
@@ -112,7 +105,7 @@ int ms_heap_create(struct ms_sim *sim, const char *name, size_t size,
 	len = strlen(name);
 	if (!len || len >= MS__HEAP_NAME_MAX)
 		return -EINVAL;
-	if (caller_is_user(sim))
+	if (ms__caller_is_user(sim))
 		return -EPERM;
 	if (ms_heap_lookup(sim, name, &h) == 0)
 		return -EEXIST;
@@ -145,7 +138,7 @@ int ms_heap_destroy(struct ms_sim *sim, struct ms_heap *heap)
 {
 	if (!heap || heap->is_system || ms_heap_get(sim, heap->id) != heap)
 		return -EINVAL;
-	if (caller_is_user(sim))
+	if (ms__caller_is_user(sim))
 		return -EPERM;
 	if (ms__heap_used_chunks(heap) || heap->assigned ||
 	    !ms__waitq_empty(&heap->waiters))
@@ -160,7 +153,7 @@ int ms_heap_set_quick_depth(struct ms_sim *sim, struct ms_heap *heap,
 	if (!heap || ms_heap_get(sim, heap->id) != heap ||
 	    depth > MS_HEAP_QUICK_DEPTH_MAX)
 		return -EINVAL;
-	if (caller_is_user(sim))
+	if (ms__caller_is_user(sim))
 		return -EPERM;
 	ms__heap_set_quick_depth(heap, depth);
 	return 0;
@@ -794,14 +787,18 @@ int ms__kfree_checked(struct ms_sim *sim, void *p,
 	if (!h)
 		return -EINVAL;
 	ms__clock_advance(sim, MS__COST_ALLOC);
-	/* Verify everything before anything changes: the heap's checks
-	 * (a refusal counted and logged), then the caller's rule. */
+	/* Without a rule, the release makes the heap's checks itself. */
+	if (!rule)
+		return release(sim, a, h, p);
+	/* With one, verify everything before anything changes: the heap's
+	 * checks first (a refusal counted and logged; the header is then
+	 * sound to read), then the rule. */
 	chk = ms__heap_check(h, p);
 	if (G_UNLIKELY(chk != MS__HEAP_OK))
 		return refused(h, p, ms__heap_refuse(h, chk));
 	found->owner = ms__heap_hdr_of(p)->tag;
 	found->kind = ms__heap_block_kind(p);
-	if (rule && (found->kind != rule->kind || found->owner != rule->owner))
+	if (found->kind != rule->kind || found->owner != rule->owner)
 		return -EPERM;
 	return release(sim, a, h, p);
 }

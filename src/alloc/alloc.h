@@ -62,8 +62,9 @@ struct ms__kfree_rule {
  * heaps, its header and its neighbours' sound), then against rule if it is
  * not NULL; only then freed as ms__kfree() does (the requester credited,
  * waiters woken). A refusal changes nothing but the heap's counters of
- * what it detected (double_frees, corruptions; also logged). *found is
- * filled once p passed the heap's checks (so for 0 and -EPERM). Costs
+ * what it detected (double_frees, corruptions; also logged). With a rule,
+ * *found is filled once p passed the heap's checks (so for 0 and -EPERM);
+ * without one it is not used. Costs
  * MS__COST_ALLOC once p lies in a heap; no kernel entry of its own.
  * @retval 0 freed
  * @retval -EINVAL p is not a block of any heap of sim

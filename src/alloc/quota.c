@@ -325,13 +325,6 @@ void ms__quota_fini(struct ms__alloc *a)
 	a->policies = NULL;
 }
 
-static bool caller_is_user(struct ms_sim *sim)
-{
-	struct ms_thread *t = ms__current(sim);
-
-	return t && ms__thread_is_user(t);
-}
-
 int ms_quota_register(struct ms_sim *sim, const struct ms_quota_ops *ops)
 {
 	struct ms__alloc *a = ms__alloc_state(sim);
@@ -365,7 +358,7 @@ int ms_quota_policy_set(struct ms_sim *sim, const char *name,
 
 	if (!name || !(ops = policy_find(a, name)))
 		return -ENOENT;
-	if (caller_is_user(sim))
+	if (ms__caller_is_user(sim))
 		return -EPERM;
 	if (ops != a->ops && a->has_uncharge && ms__alloc_outstanding(a))
 		return -EBUSY;
@@ -383,7 +376,7 @@ static int live_acct(struct ms_sim *sim, ms_tid tid, struct ms__acct **out)
 {
 	struct ms_thread *t;
 
-	if (caller_is_user(sim))
+	if (ms__caller_is_user(sim))
 		return -EPERM;
 	t = ms__thread_lookup(sim, tid);
 	if (!t || ms__thread_is_dead(t) || !ms__thread_sub(t, MS__SUB_ALLOC))
@@ -430,7 +423,7 @@ static int group_limit_put(struct ms_sim *sim, uint32_t group, bool explicit,
 	struct ms__alloc *a = ms__alloc_state(sim);
 	struct ms__gacct *g;
 
-	if (caller_is_user(sim))
+	if (ms__caller_is_user(sim))
 		return -EPERM;
 	g = ms__gacct_get(a, group);
 	if (!g)

@@ -268,7 +268,7 @@ int ms_ipc_budget_set(struct ms_sim *sim, uint32_t group,
 
 	if (!limit || group == MS_IPC_GROUP_ALL)
 		return -EINVAL;
-	if (ms__ipc_from_user(sim))
+	if (ms__caller_is_user(sim))
 		return -EPERM;
 	id = ms__ipc_ident_get(ipc, group);
 	id->limit = *limit;
@@ -281,7 +281,7 @@ int ms_ipc_budget_default_set(struct ms_sim *sim,
 {
 	if (!limit)
 		return -EINVAL;
-	if (ms__ipc_from_user(sim))
+	if (ms__caller_is_user(sim))
 		return -EPERM;
 	ms__ipc_state(sim)->default_limit = *limit;
 	return 0;
@@ -291,7 +291,7 @@ int ms_ipc_budget_reset(struct ms_sim *sim, uint32_t group)
 {
 	struct ms__ipc_ident *id;
 
-	if (ms__ipc_from_user(sim))
+	if (ms__caller_is_user(sim))
 		return -EPERM;
 	id = ms__ipc_ident_find(ms__ipc_state(sim), group);
 	if (id && group != MS_IPC_GROUP_ALL)

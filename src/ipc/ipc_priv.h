@@ -152,14 +152,6 @@ static inline struct ms__ipc *ms__ipc_state(const struct ms_sim *sim)
 	return ms__sim_sub(sim, MS__SUB_IPC);
 }
 
-/* Configuration calls are for supervisors and the host. */
-static inline bool ms__ipc_from_user(struct ms_sim *sim)
-{
-	struct ms_thread *t = ms__current(sim);
-
-	return t && ms__thread_is_user(t);
-}
-
 /* ---- acct.c ---- */
 
 struct ms__ipc_ident *ms__ipc_ident_new(uint32_t id);

@@ -158,7 +158,7 @@ void ms__ipc_modes_fini(struct ms__ipc *ipc)
 
 int ms_ipc_mode_register(struct ms_sim *sim, const struct ms_ipc_mode_ops *ops)
 {
-	if (ms__ipc_from_user(sim))
+	if (ms__caller_is_user(sim))
 		return -EPERM;
 	return mode_add(ms__ipc_state(sim), ops);
 }
@@ -184,7 +184,7 @@ int ms_ipc_mode_set(struct ms_sim *sim, const char *name)
 
 	if (!name)
 		return -EINVAL;
-	if (ms__ipc_from_user(sim))
+	if (ms__caller_is_user(sim))
 		return -EPERM;
 	m = ms__ipc_mode_find(ipc, name);
 	if (!m)

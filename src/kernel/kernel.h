@@ -229,14 +229,6 @@ struct ms__sys {
 	unsigned nr;
 };
 
-/* Does t cross the user/kernel boundary when it calls the kernel? A user
- * thread does, unless it is already in kernel code (a service calling
- * another on its behalf). */
-static inline bool ms__sys_crosses(const struct ms_thread *t)
-{
-	return t && ms__thread_is_user(t) && !ms__thread_in_kernel(t);
-}
-
 /*
  * Enter the kernel for syscall nr: fn(sim, args) runs on the caller's
  * privileged stack for a user thread, directly otherwise. args starts with

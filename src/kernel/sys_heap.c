@@ -122,7 +122,7 @@ int ms_heap_alloc_wait(struct ms_sim *sim, size_t size, int64_t timeout,
 
 	if (!sim)
 		return -EINVAL;
-	if (ms__sys_crosses(ms__current(sim)))
+	if (ms__caller_is_user(sim))
 		return ms__syscall(sim, MS_SYS_HEAP_ALLOC, sys_heap_alloc, &a);
 	if (!size || !out)
 		return -EINVAL;
@@ -142,7 +142,7 @@ int ms_heap_free(struct ms_sim *sim, void *p)
 		return -EINVAL;
 	if (!p)
 		return 0;
-	if (ms__sys_crosses(ms__current(sim)))
+	if (ms__caller_is_user(sim))
 		return ms__syscall(sim, MS_SYS_HEAP_FREE, sys_heap_free, &a);
 	return kernel_call(sim, MS_SYS_HEAP_FREE, sys_heap_free, &a);
 }

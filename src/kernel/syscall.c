@@ -47,7 +47,7 @@ int ms__syscall(struct ms_sim *sim, unsigned nr,
 	c->nr = nr;
 	/* Kernel code calling a service on a user thread's behalf is
 	 * already past the boundary. */
-	c->user = ms__sys_crosses(t);
+	c->user = ms__caller_is_user(sim);
 	if (!t)
 		return fn(sim, args);	/* the host: the kernel itself */
 	tid = ms__thread_tid(t);

@@ -109,9 +109,7 @@ static void slot_set(struct dom *d, unsigned i, const struct ms_partition *p)
  * the kernel's domain structures faults). */
 static void supervisor_only(struct ms_sim *sim, const char *what)
 {
-	struct ms_thread *t = ms__current(sim);
-
-	if (t && ms__thread_is_user(t) && !ms__thread_in_kernel(t))
+	if (ms__caller_is_user(sim))
 		ms__oops(sim, -EPERM,
 			 "%s: memory domain calls are for supervisor threads",
 			 what);

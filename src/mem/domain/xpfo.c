@@ -137,7 +137,7 @@ int ms_xpfo_enable(struct ms_sim *sim, bool on)
 	struct ms_thread *t = ms__current(sim);
 	uint32_t run = 0, run_first = 0;
 
-	if (t && ms__thread_is_user(t) && !ms__thread_in_kernel(t))
+	if (ms__caller_is_user(sim))
 		ms__oops(sim, -EPERM, "ms_xpfo_enable: for supervisor threads only");
 	if (t)
 		ms__kernel_enter(sim, MS__COST_OBJ);
