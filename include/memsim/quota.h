@@ -126,8 +126,10 @@ struct ms_quota_ops {
 };
 
 /*
- * Register a policy on a sim (the built-ins are registered at creation).
+ * Register a policy on a sim (the built-ins are registered at creation):
+ * for supervisor threads and the host.
  * @retval 0 registered
+ * @retval -EPERM the caller is a user thread
  * @retval -EINVAL ops, ops->name or ops->charge missing, or a name longer
  *         than 31 bytes
  * @retval -EEXIST a policy of that name is registered

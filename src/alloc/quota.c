@@ -329,6 +329,8 @@ int ms_quota_register(struct ms_sim *sim, const struct ms_quota_ops *ops)
 {
 	struct ms__alloc *a = ms__alloc_state(sim);
 
+	if (ms__caller_is_user(sim))
+		return -EPERM;
 	if (!ops || !ops->name || !ops->charge || !*ops->name ||
 	    strlen(ops->name) >= MS__QUOTA_NAME_MAX)
 		return -EINVAL;

@@ -523,6 +523,19 @@ struct stepper {
 	struct hog hog;
 	int got1, got2, got3;
 	int err1, err2, err3;
+	size_t policies;
+};
+
+static int grant_all(void *state, struct ms_charge *c)
+{
+	(void)state;
+	(void)c;
+	return 0;
+}
+
+static const struct ms_quota_ops user_made_ops = {
+	.name = "user-made",
+	.charge = grant_all,
 };
 
 static void stepper_run(struct ms_sim *sim, void *arg)
@@ -546,6 +559,10 @@ static void stepper_run(struct ms_sim *sim, void *arg)
 						   1000), -EPERM);
 	assert_int_equal(ms_quota_group_limit_set(sim, 0, 1000), -EPERM);
 	assert_int_equal(ms_quota_policy_set(sim, "unlimited", NULL), -EPERM);
+	/* Nor bring a policy of its own: registering is a supervisor's. */
+	s->policies = ms_quota_policy_count(sim);
+	assert_int_equal(ms_quota_register(sim, &user_made_ops), -EPERM);
+	assert_int_equal(ms_quota_policy_count(sim), s->policies);
 }
 
 struct supervisor {
