@@ -344,6 +344,94 @@ static void test_grant_release_public(void **state)
 	ms_sim_free(sim);
 }
 
+/*
+ * A user grant checks the grantee's thread object first (permission on it,
+ * live and initialised), then the object, as Zephyr's
+ * z_vrfy_k_object_access_grant; a failure of either is an oops.
+ */
+struct grant_case {
+	ms_tid stranger;	/* a live thread the granters hold nothing of */
+	int after[3];		/* set if the granter survived its grant */
+	int sup[4];
+};
+
+static void stranger_waits(struct ms_sim *sim, void *arg)
+{
+	ms_sleep(sim, 1000);
+}
+
+/* Its own semaphore, to a thread whose thread object it may not use. */
+static void grant_no_perm_on_grantee(struct ms_sim *sim, void *arg)
+{
+	struct grant_case *g = arg;
+	ms_handle s;
+
+	ms_sys_object_alloc(sim, MS_KOBJ_SEM, &s);
+	ms_sys_object_grant(sim, s, g->stranger);
+	g->after[0] = 1;
+}
+
+/* Both bad: no such object, and that grantee. */
+static void grant_both_bad(struct ms_sim *sim, void *arg)
+{
+	struct grant_case *g = arg;
+
+	ms_sys_object_grant(sim, 0x12345, g->stranger);
+	g->after[1] = 1;
+}
+
+/* Both bad: no such object, and no live grantee. */
+static void grant_both_bad_dead(struct ms_sim *sim, void *arg)
+{
+	struct grant_case *g = arg;
+
+	ms_sys_object_grant(sim, 0x12345, 999);
+	g->after[2] = 1;
+}
+
+static void grant_sup_both_bad(struct ms_sim *sim, void *arg)
+{
+	struct grant_case *g = arg;
+
+	g->sup[0] = ms_sys_object_grant(sim, 0x12345, 999);
+	g->sup[1] = ms_sys_object_grant(sim, 0x12345, g->stranger);
+}
+
+static void test_user_grant_checks_grantee_then_object(void **state)
+{
+	struct ms_sim *sim = ksim_new(0, 0);
+	struct grant_case g = { 0 };
+	struct ms_kernel_stats ks;
+	ms_tid t[3];
+
+	g.stranger = spawn_user(sim, "stranger", 1, stranger_waits, NULL);
+	t[0] = spawn_user(sim, "no-perm", 0, grant_no_perm_on_grantee, &g);
+	t[1] = spawn_user(sim, "both-bad", 0, grant_both_bad, &g);
+	t[2] = spawn_user(sim, "both-bad-dead", 0, grant_both_bad_dead, &g);
+	spawn_sup(sim, "sup", 0, grant_sup_both_bad, &g);
+	run_done(sim);
+	assert_oops(sim, t[0], -EPERM);
+	assert_non_null(strstr(fault_of(sim, t[0])->detail, "thread"));
+	/* The grantee's check, not the object's (-EBADF). */
+	assert_oops(sim, t[1], -EPERM);
+	assert_non_null(strstr(fault_of(sim, t[1])->detail, "thread"));
+	assert_oops(sim, t[2], -EBADF);
+	assert_non_null(strstr(fault_of(sim, t[2])->detail, "no live thread"));
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(g.after[i], 0);
+	assert_int_equal(ms_sim_fault_count(sim), 3);
+	/* Supervisors get the errnos in the same order. */
+	assert_int_equal(g.sup[0], -ESRCH);
+	assert_int_equal(g.sup[1], -EBADF);
+	/* The host too. */
+	assert_int_equal(ms_sys_object_grant(sim, 0x12345, 999), -ESRCH);
+	assert_int_equal(ms_kernel_stats(sim, &ks), 0);
+	/* Nobody got the refused semaphore: it went with its allocator. */
+	assert_int_equal(ks.objects_dynamic, 0);
+	assert_int_equal(ks.objects_freed, 1);
+	ms_sim_free(sim);
+}
+
 /* A supervisor's revoke: of a last permission frees the object (the
  * holder's next use is a bad handle); of one of two, the holder loses it
  * (-EPERM). */
@@ -844,6 +932,7 @@ int main(void)
 		cmocka_unit_test(test_validation_order_and_errnos),
 		cmocka_unit_test(test_failed_check_oopses_with_its_errno),
 		cmocka_unit_test(test_grant_release_public),
+		cmocka_unit_test(test_user_grant_checks_grantee_then_object),
 		cmocka_unit_test(test_supervisor_revoke),
 		cmocka_unit_test(test_last_release_frees_and_credits_requester),
 		cmocka_unit_test(test_holder_death_frees_and_credits),
