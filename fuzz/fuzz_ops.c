@@ -695,7 +695,14 @@ static int svc_init(struct th *t, enum svc s, ms_handle h)
 			 ERRS(-EINVAL, -EDQUOT, -ENOMEM));
 		return rc;
 	default:
-		rc = ms_sys_dwork_init(f->sim, h, dwork_ran, f);
+		/* A user thread may not give a handler (it would run on
+		 * sysworkq, a supervisor): -EPERM, then none. */
+		if (t->user) {
+			rc = ms_sys_dwork_init(f->sim, h, dwork_ran, f);
+			if (rc != -EPERM)
+				fail("user dwork_init with a handler", rc);
+		}
+		rc = ms_sys_dwork_init(f->sim, h, t->user ? NULL : dwork_ran, f);
 		break;
 	}
 	if (rc)
@@ -1038,8 +1045,15 @@ static OP_FRAME void op_dwork(struct th *t, ms_handle h, unsigned b)
 		fired = ms_dwork_fired(f->sim, h);
 		if (fired < 0 && (t->user || fired != -EBADF))
 			fail("dwork_fired", (long)fired);
-		/* Again allowed while idle. */
-		svc_rc(t, ms_sys_dwork_init(f->sim, h, dwork_ran, f),
+		/* Again allowed while idle; a handler from a user thread
+		 * never (-EPERM, armed or not). */
+		if (t->user) {
+			rc = ms_sys_dwork_init(f->sim, h, dwork_ran, f);
+			if (rc != -EPERM)
+				fail("user dwork_init again with a handler", rc);
+		}
+		svc_rc(t, ms_sys_dwork_init(f->sim, h,
+					    t->user ? NULL : dwork_ran, f),
 		       "dwork_init again", ERRS(-EBUSY));
 		return;
 	}

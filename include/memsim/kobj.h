@@ -117,12 +117,14 @@ int ms_sys_object_free(struct ms_sim *sim, ms_handle h);
 
 /*
  * Grant thread tid permission on an object (k_object_access_grant). A user
- * caller needs permission on the object (any type, any init state) and on
- * tid's thread object, which must be live: otherwise it is killed with an
- * oops (-EBADF: bad handle or no such live thread; -EPERM). Granting to a
- * thread that has no index does nothing (as in Zephyr).
+ * caller needs permission on tid's thread object, which must be live, and
+ * on the object (any type, any init state), checked in that order (as
+ * Zephyr's verifier): otherwise it is killed with an oops (-EBADF: no such
+ * live thread or bad handle; -EPERM). Granting to a thread that has no
+ * index does nothing (as in Zephyr).
  * @retval 0 done
- * @retval -EBADF, -ESRCH (supervisor callers) bad handle, no such thread
+ * @retval -ESRCH, -EBADF (supervisor callers) no such thread, bad handle;
+ *         the thread is checked first
  */
 int ms_sys_object_grant(struct ms_sim *sim, ms_handle h, ms_tid tid);
 

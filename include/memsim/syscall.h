@@ -273,10 +273,17 @@ typedef void (*ms_dwork_handler)(struct ms_sim *sim, ms_handle dwork,
 				 void *arg);
 
 /*
- * Set the handler that runs when the work fires. It runs on the kernel's
- * work thread, a supervisor thread ("sysworkq", the system workqueue),
- * which may call the kernel. May be called again while idle.
- * @retval 0; -EBUSY the work is pending
+ * (k_work_init_delayable) Set the handler that runs when the work fires
+ * (NULL: none; the work still fires, and its timeout is freed). The
+ * handler runs on the kernel's work thread, a supervisor thread
+ * ("sysworkq", the system workqueue), which may call the kernel: so only a
+ * supervisor may give one. A user thread may init, arm and cancel delayed
+ * work without a handler (user code that must run later belongs on a user
+ * workqueue, ms_work_user_queue_start). May be called again while idle.
+ * @retval 0
+ * @retval -EPERM a user thread gave a handler (nothing changed; the
+ *         caller is not killed)
+ * @retval -EBUSY the work is pending
  */
 int ms_sys_dwork_init(struct ms_sim *sim, ms_handle dwork, ms_dwork_handler fn,
 		      void *arg);

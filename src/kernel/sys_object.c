@@ -100,21 +100,27 @@ static int sys_object_grant(struct ms_sim *sim, void *p)
 	struct ms_thread *gt;
 	int ret;
 
-	ret = ms__sys_obj(sim, &a->c, a->h, MS_KOBJ_ANY, MS_KOBJ_INIT_ANY, &o);
-	if (ret)
-		return ret;
+	/*
+	 * The grantee first, then the object: Zephyr's
+	 * z_vrfy_k_object_access_grant checks the thread (K_OBJ_THREAD,
+	 * initialised) before validate_any_object(), so when both are bad
+	 * the grantee's check decides the errno.
+	 */
 	gt = ms__thread_lookup(sim, a->tid);
 	if (!gt)
 		return a->c.user ? ms__sys_fail(sim, &a->c, -EBADF,
 						"no live thread %u", a->tid) :
 				   -ESRCH;
-	/* The caller needs permission on the grantee's thread object too. */
+	/* A user caller needs permission on the grantee's thread object. */
 	if (a->c.user) {
 		ret = ms__sys_obj(sim, &a->c, ms__kthread(gt)->tobj,
 				  MS_KOBJ_THREAD, MS_KOBJ_INIT_TRUE, &to);
 		if (ret)
 			return ret;
 	}
+	ret = ms__sys_obj(sim, &a->c, a->h, MS_KOBJ_ANY, MS_KOBJ_INIT_ANY, &o);
+	if (ret)
+		return ret;
 	ms__clock_advance(sim, MS__COST_OBJ);
 	ms__kobj_perm_set(ks, o, gt);
 	return 0;

@@ -320,6 +320,17 @@ static int sys_dwork_init(struct ms_sim *sim, void *p)
 			  MS_KOBJ_INIT_ANY, &o);
 	if (ret)
 		return ret;
+	/*
+	 * The handler runs on sysworkq, a supervisor thread: from a user
+	 * thread it would be user code run with supervisor rights. Zephyr
+	 * keeps k_work_delayable supervisor-only (user threads have user
+	 * workqueues); here a user thread may arm an item, but not give it
+	 * code. Refused like memsim's other supervisor-only operations
+	 * (-EPERM back, no oops): the arguments are well formed, the caller
+	 * lacks the right. Nothing is changed, an installed handler neither.
+	 */
+	if (a->c.user && a->fn)
+		return -EPERM;
 	if (o->u.dwork.to.it)
 		return -EBUSY;
 	o->u.dwork.fn = a->fn;

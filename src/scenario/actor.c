@@ -170,10 +170,6 @@ static void do_object(struct ms_sim *sim, struct ms__tctx *t,
 		hold(t, MS__HELD_OBJECT, NULL, h, s->tag);
 }
 
-static void noop_work(struct ms_sim *sim, ms_handle dwork, void *arg)
-{
-}
-
 /*
  * Objects that need an init call that allocates their buffer (pipe, msgq,
  * queue) or arms them (delayed work). If the init is refused the object
@@ -208,7 +204,10 @@ static void do_init_object(struct ms_sim *sim, struct ms__tctx *t,
 		ret = ms_sys_queue_init(sim, h);
 		break;
 	default:
-		ret = ms_sys_dwork_init(sim, h, noop_work, NULL);
+		/* No handler: a script arms work for its timeout alone, and
+		 * a user actor may not give one (the handler would run on
+		 * the kernel's supervisor work thread). */
+		ret = ms_sys_dwork_init(sim, h, NULL, NULL);
 		if (ret == 0) {
 			cnt(t)->syscalls++;
 			ret = ms_sys_dwork_submit(sim, h, draw_u(sim, &s->n));

@@ -522,6 +522,13 @@ void ms__thread_stack(const struct ms_thread *t, void **lo, size_t *size)
 	*size = t->stack.size;
 }
 
+void ms__thread_priv_stack(const struct ms_thread *t, void **lo,
+			   size_t *size)
+{
+	*lo = t->stack.plo;
+	*size = t->stack.plo ? t->stack.psize : 0;
+}
+
 void *ms__thread_sub(const struct ms_thread *t, enum ms__subsys_id id)
 {
 	return t->sub[id];

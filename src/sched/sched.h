@@ -39,6 +39,10 @@ uint32_t ms__thread_group(const struct ms_thread *t);
 int ms__thread_priority(const struct ms_thread *t);
 /* The user-accessible stack: [lo, lo + size). */
 void ms__thread_stack(const struct ms_thread *t, void **lo, size_t *size);
+/* The privileged stack a user thread's syscalls run on: [lo, lo + size)
+ * (NULL, 0: none yet). */
+void ms__thread_priv_stack(const struct ms_thread *t, void **lo,
+			   size_t *size);
 
 /*
  * Create a supervisor thread that belongs to the kernel itself (a system

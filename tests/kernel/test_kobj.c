@@ -344,6 +344,94 @@ static void test_grant_release_public(void **state)
 	ms_sim_free(sim);
 }
 
+/*
+ * A user grant checks the grantee's thread object first (permission on it,
+ * live and initialised), then the object, as Zephyr's
+ * z_vrfy_k_object_access_grant; a failure of either is an oops.
+ */
+struct grant_case {
+	ms_tid stranger;	/* a live thread the granters hold nothing of */
+	int after[3];		/* set if the granter survived its grant */
+	int sup[4];
+};
+
+static void stranger_waits(struct ms_sim *sim, void *arg)
+{
+	ms_sleep(sim, 1000);
+}
+
+/* Its own semaphore, to a thread whose thread object it may not use. */
+static void grant_no_perm_on_grantee(struct ms_sim *sim, void *arg)
+{
+	struct grant_case *g = arg;
+	ms_handle s;
+
+	ms_sys_object_alloc(sim, MS_KOBJ_SEM, &s);
+	ms_sys_object_grant(sim, s, g->stranger);
+	g->after[0] = 1;
+}
+
+/* Both bad: no such object, and that grantee. */
+static void grant_both_bad(struct ms_sim *sim, void *arg)
+{
+	struct grant_case *g = arg;
+
+	ms_sys_object_grant(sim, 0x12345, g->stranger);
+	g->after[1] = 1;
+}
+
+/* Both bad: no such object, and no live grantee. */
+static void grant_both_bad_dead(struct ms_sim *sim, void *arg)
+{
+	struct grant_case *g = arg;
+
+	ms_sys_object_grant(sim, 0x12345, 999);
+	g->after[2] = 1;
+}
+
+static void grant_sup_both_bad(struct ms_sim *sim, void *arg)
+{
+	struct grant_case *g = arg;
+
+	g->sup[0] = ms_sys_object_grant(sim, 0x12345, 999);
+	g->sup[1] = ms_sys_object_grant(sim, 0x12345, g->stranger);
+}
+
+static void test_user_grant_checks_grantee_then_object(void **state)
+{
+	struct ms_sim *sim = ksim_new(0, 0);
+	struct grant_case g = { 0 };
+	struct ms_kernel_stats ks;
+	ms_tid t[3];
+
+	g.stranger = spawn_user(sim, "stranger", 1, stranger_waits, NULL);
+	t[0] = spawn_user(sim, "no-perm", 0, grant_no_perm_on_grantee, &g);
+	t[1] = spawn_user(sim, "both-bad", 0, grant_both_bad, &g);
+	t[2] = spawn_user(sim, "both-bad-dead", 0, grant_both_bad_dead, &g);
+	spawn_sup(sim, "sup", 0, grant_sup_both_bad, &g);
+	run_done(sim);
+	assert_oops(sim, t[0], -EPERM);
+	assert_non_null(strstr(fault_of(sim, t[0])->detail, "thread"));
+	/* The grantee's check, not the object's (-EBADF). */
+	assert_oops(sim, t[1], -EPERM);
+	assert_non_null(strstr(fault_of(sim, t[1])->detail, "thread"));
+	assert_oops(sim, t[2], -EBADF);
+	assert_non_null(strstr(fault_of(sim, t[2])->detail, "no live thread"));
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(g.after[i], 0);
+	assert_int_equal(ms_sim_fault_count(sim), 3);
+	/* Supervisors get the errnos in the same order. */
+	assert_int_equal(g.sup[0], -ESRCH);
+	assert_int_equal(g.sup[1], -EBADF);
+	/* The host too. */
+	assert_int_equal(ms_sys_object_grant(sim, 0x12345, 999), -ESRCH);
+	assert_int_equal(ms_kernel_stats(sim, &ks), 0);
+	/* Nobody got the refused semaphore: it went with its allocator. */
+	assert_int_equal(ks.objects_dynamic, 0);
+	assert_int_equal(ks.objects_freed, 1);
+	ms_sim_free(sim);
+}
+
 /* A supervisor's revoke: of a last permission frees the object (the
  * holder's next use is a bad handle); of one of two, the holder loses it
  * (-EPERM). */
@@ -836,6 +924,174 @@ static void test_thread_on_thread_object(void **state)
 	ms_sim_free(sim);
 }
 
+/* ---- failures that must leave nothing behind -------------------------- */
+
+/*
+ * A dynamic object is two allocations: when the record is granted and the
+ * data refused, the record goes back (credited) and nothing is held.
+ */
+struct half {
+	int r;
+	size_t heap_before, heap_after;
+	struct ms_quota_stats st;
+};
+
+static void half_alloc(struct ms_sim *sim, void *arg)
+{
+	struct half *x = arg;
+	ms_handle h;
+
+	x->heap_before = hstats(sim).allocated_bytes;
+	x->r = ms_sys_object_alloc(sim, MS_KOBJ_SEM, &h);
+	x->heap_after = hstats(sim).allocated_bytes;
+	x->st = qstats(sim, ms_thread_self(sim));
+}
+
+static void test_half_failed_object_alloc_frees_the_record(void **state)
+{
+	struct ms_sim *sim = ksim_new(0, 0);
+	struct half x = { 0 };
+	struct ms_kernel_stats ks;
+	ms_tid u;
+
+	/* Room for the record (32 bytes), not for a semaphore's data (24). */
+	set_policy(sim, "bytes",
+		   ms_heap_footprint(32) + ms_heap_footprint(24) - 1);
+	u = spawn_user(sim, "requester", 0, half_alloc, &x);
+	run_done(sim);
+	assert_null(fault_of(sim, u));
+	assert_int_equal(x.r, -EDQUOT);
+	assert_int_equal(x.st.granted, 1);	/* the record */
+	assert_int_equal(x.st.denied_quota, 1);	/* the data */
+	assert_int_equal(x.st.freed, 1);	/* the record, back */
+	assert_int_equal(x.st.bytes_held, 0);
+	assert_int_equal(x.st.count_held, 0);
+	assert_int_equal(x.heap_after, x.heap_before);
+	assert_int_equal(ms_kernel_stats(sim, &ks), 0);
+	assert_int_equal(ks.objects_allocated, 0);
+	assert_int_equal(ks.objects_live, 0);
+	ms_sim_free(sim);
+}
+
+/*
+ * ms_sys_object_free refuses a thread object a live thread runs on
+ * (-EBUSY) and an object that is not dynamic, such as a thread's implicit
+ * thread object (-EINVAL); both threads and objects go on working.
+ */
+struct busy {
+	ms_handle dyn, implicit;
+	int ran[2];
+	int r[4];
+};
+
+static void busy_on_dynamic(struct ms_sim *sim, void *arg)
+{
+	struct busy *x = arg;
+	ms_handle h = 0;
+
+	x->ran[0] = 1;
+	x->r[0] = ms_sys_thread_handle(sim, ms_thread_self(sim), &h);
+	x->r[1] = h == x->dyn ? ms_sys_object_check(sim, h, MS_KOBJ_THREAD,
+						    MS_KOBJ_INIT_TRUE) : -1;
+}
+
+static void busy_on_implicit(struct ms_sim *sim, void *arg)
+{
+	struct busy *x = arg;
+	ms_handle h = 0;
+
+	x->ran[1] = 1;
+	x->r[2] = ms_sys_thread_handle(sim, ms_thread_self(sim), &h);
+	x->r[3] = h == x->implicit ?
+		  ms_sys_object_check(sim, h, MS_KOBJ_THREAD,
+				      MS_KOBJ_INIT_TRUE) : -1;
+}
+
+static void test_object_free_refuses_live_thread_and_static_objects(void **state)
+{
+	struct ms_sim *sim = ksim_new(0, 0);
+	struct busy x = { 0 };
+	struct ms_kobj_info info;
+	ms_tid dt = MS_TID_NONE, it;
+
+	assert_int_equal(ms_sys_object_alloc(sim, MS_KOBJ_THREAD, &x.dyn), 0);
+	assert_int_equal(ms_sys_thread_create(sim, x.dyn, NULL, busy_on_dynamic,
+					      &x, &dt), 0);
+	it = spawn_sup(sim, "implicit", 0, busy_on_implicit, &x);
+	assert_int_equal(ms_sys_thread_handle(sim, it, &x.implicit), 0);
+	assert_int_equal(ms_sys_object_free(sim, x.dyn), -EBUSY);
+	assert_int_equal(ms_sys_object_free(sim, x.implicit), -EINVAL);
+	/* Both still there, initialised, on their threads. */
+	assert_int_equal(ms_kobj_info(sim, x.dyn, &info), 0);
+	assert_true(info.initialized);
+	assert_int_equal(info.thread, dt);
+	assert_int_equal(ms_kobj_info(sim, x.implicit, &info), 0);
+	assert_false(info.dynamic);
+	assert_int_equal(info.thread, it);
+	run_done(sim);
+	assert_int_equal(x.ran[0], 1);
+	assert_int_equal(x.ran[1], 1);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(x.r[i], 0);
+	assert_int_equal(ms_sim_fault_count(sim), 0);
+	/* Both went with their threads: the dynamic one with its last
+	 * permission (its thread's own), the implicit one with the thread. */
+	assert_int_equal(ms_sys_object_free(sim, x.dyn), -EBADF);
+	assert_int_equal(ms_sys_object_free(sim, x.implicit), -EBADF);
+	ms_sim_free(sim);
+}
+
+/*
+ * The host holds no permission to release (-EPERM); a supervisor grant or
+ * revoke names a thread that is not alive (never was, or exited): -ESRCH.
+ */
+struct nolive {
+	ms_tid gone;
+	ms_handle s;
+	int r[4];
+	struct ms_kobj_info after;
+};
+
+static void exits_at_once(struct ms_sim *sim, void *arg)
+{
+}
+
+static void sup_names_the_dead(struct ms_sim *sim, void *arg)
+{
+	struct nolive *x = arg;
+	ms_handle s;
+
+	ms_sys_object_alloc(sim, MS_KOBJ_SEM, &s);
+	x->s = s;
+	x->r[0] = ms_sys_object_grant(sim, s, 999);
+	x->r[1] = ms_sys_object_revoke(sim, s, 999);
+	x->r[2] = ms_sys_object_grant(sim, s, x->gone);
+	x->r[3] = ms_sys_object_revoke(sim, s, x->gone);
+	ms_kobj_info(sim, s, &x->after);
+}
+
+static void test_release_by_host_and_grant_to_no_thread(void **state)
+{
+	struct ms_sim *sim = ksim_new(0, 0);
+	struct nolive x = { 0 };
+	struct ms_kobj_info info;
+	ms_handle h;
+
+	assert_int_equal(ms_sys_object_alloc(sim, MS_KOBJ_SEM, &h), 0);
+	assert_int_equal(ms_sys_object_release(sim, h), -EPERM);
+	assert_int_equal(ms_kobj_info(sim, h, &info), 0);	/* still there */
+	assert_int_equal(ms_sys_object_grant(sim, h, 999), -ESRCH);
+	assert_int_equal(ms_sys_object_revoke(sim, h, 999), -ESRCH);
+	x.gone = spawn_sup(sim, "gone", -1, exits_at_once, NULL);
+	spawn_sup(sim, "sup", 0, sup_names_the_dead, &x);
+	run_done(sim);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(x.r[i], -ESRCH);
+	assert_int_equal(x.after.holders, 1);	/* the supervisor's alone */
+	assert_int_equal(ms_sys_object_free(sim, h), 0);
+	ms_sim_free(sim);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -844,12 +1100,16 @@ int main(void)
 		cmocka_unit_test(test_validation_order_and_errnos),
 		cmocka_unit_test(test_failed_check_oopses_with_its_errno),
 		cmocka_unit_test(test_grant_release_public),
+		cmocka_unit_test(test_user_grant_checks_grantee_then_object),
 		cmocka_unit_test(test_supervisor_revoke),
 		cmocka_unit_test(test_last_release_frees_and_credits_requester),
 		cmocka_unit_test(test_holder_death_frees_and_credits),
 		cmocka_unit_test(test_thread_index_exhaustion),
 		cmocka_unit_test(test_permission_inheritance),
 		cmocka_unit_test(test_thread_on_thread_object),
+		cmocka_unit_test(test_half_failed_object_alloc_frees_the_record),
+		cmocka_unit_test(test_object_free_refuses_live_thread_and_static_objects),
+		cmocka_unit_test(test_release_by_host_and_grant_to_no_thread),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -260,6 +260,7 @@ static void test_queue_freed_with_items_credits_appender(void **state)
 /* ---- delayed work ------------------------------------------------------- */
 
 struct dw {
+	ms_dwork_handler fn;	/* what the thread gives the item */
 	ms_handle w;
 	int r[8];
 	int ran;
@@ -282,7 +283,8 @@ static void dw_handler(struct ms_sim *sim, ms_handle h, void *arg)
 	d->ran_user = ti.user;
 }
 
-static void dw_user(struct ms_sim *sim, void *arg)
+/* Arm, fire, re-arm, cancel: from a user or a supervisor thread. */
+static void dw_armer(struct ms_sim *sim, void *arg)
 {
 	struct dw *d = arg;
 	ms_tid me = ms_thread_self(sim);
@@ -290,11 +292,11 @@ static void dw_user(struct ms_sim *sim, void *arg)
 
 	ms_sys_object_alloc(sim, MS_KOBJ_DELAYED_WORK, &w);
 	d->w = w;
-	d->r[0] = ms_sys_dwork_init(sim, w, dw_handler, d);
+	d->r[0] = ms_sys_dwork_init(sim, w, d->fn, d);
 	d->armed_at = ms_sim_now(sim);
 	d->r[1] = ms_sys_dwork_submit(sim, w, 100);
 	d->r[2] = ms_sys_dwork_submit(sim, w, 5);	/* armed: unchanged */
-	d->r[3] = ms_sys_dwork_init(sim, w, dw_handler, d);
+	d->r[3] = ms_sys_dwork_init(sim, w, d->fn, d);
 	ms_sleep(sim, 50);
 	d->armed = qstats(sim, me);
 	ms_sleep(sim, 100);
@@ -308,15 +310,20 @@ static void dw_user(struct ms_sim *sim, void *arg)
 	d->fired_count = ms_dwork_fired(sim, w);
 }
 
-static void test_delayed_work_timeout_held_until_fired_or_cancelled(void **state)
+/*
+ * A supervisor's handler runs on the work thread; a user thread arms the
+ * same way with no handler (it may not give one): the same charges and
+ * credits, and nothing runs.
+ */
+static void dwork_timeout_case(bool user)
 {
 	struct ms_sim *sim = ksim_new(0, 0);
-	struct dw d = { 0 };
+	struct dw d = { .fn = user ? NULL : dw_handler };
 	size_t obj = ms_heap_footprint(32) + ms_heap_footprint(48);
 	struct ms_kernel_stats ks;
 	struct ms_thread_info ti;
 
-	spawn_user(sim, "user", 0, dw_user, &d);
+	spawn_opt(sim, "armer", 0, user ? MS_THREAD_USER : 0, dw_armer, &d);
 	run_done(sim);	/* the work thread ended with its last timeout */
 	assert_int_equal(d.r[0], 0);
 	assert_int_equal(d.r[1], 1);
@@ -326,14 +333,18 @@ static void test_delayed_work_timeout_held_until_fired_or_cancelled(void **state
 	assert_int_equal(d.armed.count_held, 2);
 	assert_int_equal(d.armed.bytes_held, obj + ms_heap_footprint(24));
 	/* Fired: the timeout came back, the object stays. */
-	assert_int_equal(d.ran, 1);
 	assert_int_equal(d.fired.count_held, 1);
 	assert_int_equal(d.fired.bytes_held, obj);
 	assert_int_equal(d.fired.freed, 1);
-	assert_true(d.ran_at >= d.armed_at + 100);
-	assert_true(d.ran_at < d.armed_at + 150);
-	assert_false(d.ran_user);
-	assert_int_equal(ms_thread_info(sim, d.ran_on, &ti), -ENOENT);
+	if (user) {
+		assert_int_equal(d.ran, 0);
+	} else {
+		assert_int_equal(d.ran, 1);
+		assert_true(d.ran_at >= d.armed_at + 100);
+		assert_true(d.ran_at < d.armed_at + 150);
+		assert_false(d.ran_user);
+		assert_int_equal(ms_thread_info(sim, d.ran_on, &ti), -ENOENT);
+	}
 	/* Cancelled: back at once, never ran again. */
 	assert_int_equal(d.r[4], 1);
 	assert_int_equal(d.r[5], 1);
@@ -344,6 +355,16 @@ static void test_delayed_work_timeout_held_until_fired_or_cancelled(void **state
 	assert_int_equal(ms_kernel_stats(sim, &ks), 0);
 	assert_int_equal(ks.timeouts_pending, 0);
 	ms_sim_free(sim);
+}
+
+static void test_delayed_work_timeout_held_until_fired_or_cancelled(void **state)
+{
+	dwork_timeout_case(false);
+}
+
+static void test_user_delayed_work_without_handler_fires(void **state)
+{
+	dwork_timeout_case(true);
 }
 
 /* Pending delayed work on a sim that is freed: the timeout is freed too. */
@@ -378,6 +399,81 @@ static void test_delayed_work_pending_at_tick_limit(void **state)
 	assert_int_equal(ks.timeouts_pending, 1);
 	assert_int_equal(ms_sys_dwork_cancel(sim, w), 1);
 	assert_int_equal(qstats(sim, u).count_held, 0);
+	ms_sim_free(sim);
+}
+
+/*
+ * A user thread gives a delayed work item a handler, hoping it runs on the
+ * kernel's work thread, a supervisor: there it could do what the user may
+ * not (switch the quota policy off, then allocate past its limit). The
+ * handler is refused; the item still fires, running nothing.
+ */
+struct escalation {
+	ms_handle w;
+	int direct;		/* the user's own ms_quota_policy_set */
+	int r[4];
+	int ran, policy_ret, alloc_ret;
+	void *big;
+	int64_t fired_count;
+	struct ms_quota_stats armed, fired;
+};
+
+static void escalating_handler(struct ms_sim *sim, ms_handle h, void *arg)
+{
+	struct escalation *e = arg;
+
+	e->ran++;
+	e->policy_ret = ms_quota_policy_set(sim, "unlimited", NULL);
+	e->alloc_ret = ms_heap_alloc(sim, 30000, &e->big);
+}
+
+static void escalating_user(struct ms_sim *sim, void *arg)
+{
+	struct escalation *e = arg;
+	ms_tid me = ms_thread_self(sim);
+	ms_handle w;	/* an out-buffer: on the user's own stack */
+
+	e->direct = ms_quota_policy_set(sim, "unlimited", NULL);
+	ms_sys_object_alloc(sim, MS_KOBJ_DELAYED_WORK, &w);
+	e->w = w;
+	e->r[0] = ms_sys_dwork_init(sim, e->w, NULL, NULL);
+	e->r[1] = ms_sys_dwork_init(sim, e->w, escalating_handler, e);
+	e->r[2] = ms_sys_dwork_submit(sim, e->w, 10);
+	e->armed = qstats(sim, me);
+	ms_sleep(sim, 50);
+	e->fired = qstats(sim, me);
+	e->fired_count = ms_dwork_fired(sim, w);
+	e->r[3] = ms_sys_dwork_init(sim, e->w, escalating_handler, e);
+}
+
+static void test_user_dwork_handler_runs_as_supervisor_attack(void **state)
+{
+	struct ms_sim *sim = ksim_new(0, 0);
+	struct escalation e = { .policy_ret = 1, .alloc_ret = 1 };
+	size_t obj = ms_heap_footprint(32) + ms_heap_footprint(48);
+	ms_tid u;
+
+	set_policy(sim, "bytes", 4096);
+	u = spawn_user(sim, "attacker", 0, escalating_user, &e);
+	run_done(sim);
+	assert_int_equal(e.direct, -EPERM);
+	assert_int_equal(e.r[0], 0);		/* no handler: allowed */
+	assert_int_equal(e.r[1], -EPERM);	/* a handler: refused */
+	assert_int_equal(e.r[2], 1);		/* armed all the same */
+	assert_int_equal(e.r[3], -EPERM);	/* idle: still refused */
+	assert_null(fault_of(sim, u));
+	/* It fired, charged and credited, and ran nothing. */
+	assert_int_equal(e.armed.bytes_held, obj + ms_heap_footprint(24));
+	assert_int_equal(e.fired.bytes_held, obj);
+	assert_int_equal(e.fired.freed, 1);
+	assert_int_equal(e.fired_count, 1);
+	assert_int_equal(e.ran, 0);
+	assert_int_equal(e.policy_ret, 1);
+	assert_int_equal(e.alloc_ret, 1);
+	assert_null(e.big);
+	assert_string_equal(ms_quota_policy_name(sim), "bytes");
+	/* The item went with its holder; no 30000-byte block anywhere. */
+	assert_int_equal(hstats(sim).allocated_bytes, 0);
 	ms_sim_free(sim);
 }
 
@@ -836,7 +932,7 @@ static uint64_t mixed_run(void)
 
 	set_policy(sim, "count", 10);
 	spawn_user(sim, "flooder", 0, flooder, &f);
-	spawn_user(sim, "dwork", 0, dw_user, &d);
+	spawn_user(sim, "dwork", 0, dw_armer, &d);
 	run_done(sim);
 	assert_int_equal(f.done, 17);
 	assert_int_equal(d.fired_count, 1);
@@ -859,7 +955,9 @@ int main(void)
 		cmocka_unit_test(test_queue_node_credited_on_dequeue_by_another),
 		cmocka_unit_test(test_queue_freed_with_items_credits_appender),
 		cmocka_unit_test(test_delayed_work_timeout_held_until_fired_or_cancelled),
+		cmocka_unit_test(test_user_delayed_work_without_handler_fires),
 		cmocka_unit_test(test_delayed_work_pending_at_tick_limit),
+		cmocka_unit_test(test_user_dwork_handler_runs_as_supervisor_attack),
 		cmocka_unit_test(test_workqueue_flood),
 		cmocka_unit_test(test_msgq_pipe_stack_buffers),
 		cmocka_unit_test(test_blocked_transfers_wake),

@@ -10,6 +10,7 @@
 #include "common.h"
 
 #include "core/cost.h"
+#include "sched/sched.h"
 
 /* An address the compiler cannot prove bad. */
 static __attribute__((noinline)) void *wild(uintptr_t a)
@@ -467,6 +468,72 @@ static void test_syscalls_counted_recorded_costed(void **state)
 	ms_sim_free(sim);
 }
 
+/*
+ * Where a syscall runs: a user thread's on its privileged stack, never on
+ * its user stack; a supervisor's on its own stack. Observed from inside
+ * the implementation: the kernel records MS_EV_OBJ_NEW while it allocates
+ * the object, and the event hook runs right there.
+ */
+/* W_OWN: the stack ms__thread_stack gives (a user thread's user stack). */
+enum where { W_NONE, W_PRIV, W_OWN, W_ELSEWHERE };
+
+struct where_seen {
+	enum where at[2];	/* [0] the user thread's call, [1] the supervisor's */
+	int n;
+};
+
+static bool in_range(const void *p, const void *lo, size_t size)
+{
+	return (uintptr_t)p >= (uintptr_t)lo &&
+	       (uintptr_t)p < (uintptr_t)lo + size;
+}
+
+static void where_hook(struct ms_sim *sim, const struct ms_event *ev,
+		       void *user)
+{
+	struct where_seen *w = user;
+	/* The real frame, not an ASan fake stack's. */
+	const void *sp = __builtin_frame_address(0);
+	struct ms_thread *t = ms__current(sim);
+	void *lo, *plo;
+	size_t size, psize;
+
+	if (ev->type != MS_EV_OBJ_NEW || !t || w->n >= 2)
+		return;
+	ms__thread_stack(t, &lo, &size);
+	ms__thread_priv_stack(t, &plo, &psize);
+	if (plo && in_range(sp, plo, psize))
+		w->at[w->n++] = W_PRIV;
+	else if (in_range(sp, lo, size))
+		w->at[w->n++] = W_OWN;
+	else
+		w->at[w->n++] = W_ELSEWHERE;
+}
+
+static void where_alloc(struct ms_sim *sim, void *arg)
+{
+	ms_handle h;
+
+	ms_sys_object_alloc(sim, MS_KOBJ_SEM, &h);
+}
+
+static void test_user_syscall_runs_on_privileged_stack(void **state)
+{
+	struct ms_sim *sim = ksim_new(0, 0);
+	struct where_seen w = { 0 };
+
+	ms_sim_set_event_hook(sim, where_hook, &w);
+	spawn_user(sim, "user", 0, where_alloc, NULL);
+	spawn_sup(sim, "sup", 1, where_alloc, NULL);
+	run_done(sim);
+	ms_sim_set_event_hook(sim, NULL, NULL);
+	assert_int_equal(w.n, 2);
+	assert_int_equal(w.at[0], W_PRIV);
+	/* A supervisor thread's stack is all its own: it stays there. */
+	assert_int_equal(w.at[1], W_OWN);
+	ms_sim_free(sim);
+}
+
 /* Calls Zephyr keeps to supervisors are refused to user threads with
  * -EPERM, without killing them. */
 struct sup_only {
@@ -508,6 +575,7 @@ int main(void)
 		cmocka_unit_test(test_poll_wakes_on_ready),
 		cmocka_unit_test(test_syscalls_counted_recorded_costed),
 		cmocka_unit_test(test_supervisor_only_calls_refused_to_users),
+		cmocka_unit_test(test_user_syscall_runs_on_privileged_stack),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
