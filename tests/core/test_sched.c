@@ -473,6 +473,7 @@ enum { UC_GROUP, UC_PRIO, UC_NO_GUARD, UC_FEWER_GUARDS, UC_OWN_GROUP,
 struct user_kids {
 	int r[UC__N];
 	uint32_t created_refused;	/* threads_created across the refusals */
+	int ran;			/* children that ran to their end */
 	ms_tid kid[UC__N];
 };
 
@@ -511,7 +512,7 @@ static void make_children(struct ms_sim *sim, void *arg)
 		default:
 			break;
 		}
-		k->r[i] = ms_thread_create(sim, &a, child, NULL, &k->kid[i]);
+		k->r[i] = ms_thread_create(sim, &a, child, &k->ran, &k->kid[i]);
 		if (i == UC_FEWER_GUARDS) {
 			ms_sim_get_stats(sim, &st);
 			k->created_refused = (uint32_t)(st.threads_created - before);
@@ -539,6 +540,8 @@ static void test_user_child_stays_within_its_parent(void **state)
 	assert_int_equal(k.r[UC_OWN_GROUP], 0);
 	assert_int_equal(k.r[UC_LOWER_PRIO], 0);
 	assert_int_equal(k.r[UC_INHERIT], 0);
+	assert_int_equal(k.ran, 3);
+	assert_int_equal(ms_sim_fault_count(sim), 0);
 	ms_sim_free(sim);
 }
 
