@@ -445,6 +445,43 @@ int ms_migrate_range(struct ms_sim *sim, ms_map_id map, uint64_t off,
 		     uint64_t len, ms_device_id to,
 		     struct ms_migrate_result *res);
 
+/* ---- pins ------------------------------------------------------------------ */
+
+/*
+ * Pin the pages of [off, off + len) (page-aligned) where they are, as
+ * pin_user_pages() does: a pinned page does not move (no migration, no
+ * eviction, no offline of its block) until every pin on it is dropped. A
+ * page not placed yet is placed first (the placement policy, for the CPU:
+ * pinning touches it). Short-term pins are for an access under way (DMA);
+ * long-term pins (MS_PIN_LONGTERM, FOLL_LONGTERM) hold a page indefinitely,
+ * so they are refused on coherent device memory, which must stay movable
+ * (Linux migrates such pages away before a long-term pin; here the pin is
+ * refused and counted). A long-term pin on a private device's page is the
+ * device's own (a driver pinning its memory for peer DMA); Linux's HMM
+ * does not allow it, this model does so that its cost can be tried.
+ * Pinning a page that a migration has selected keeps it where it is.
+ * The whole range is checked before anything is pinned.
+ * @retval 0
+ * @retval -EINVAL a long-term pin of a page on coherent device memory (the
+ *         device counts pin_refused), a bad range, no such mapping
+ * @retval -EFAULT a hole; -EACCES a page without rights; -EIO a lost page
+ * @retval -EOVERFLOW a page holds 65535 pins of that kind
+ * @retval -ENOMEM, -EDQUOT a page could not be placed
+ * @retval -EPERM called from a user thread
+ */
+#define MS_PIN_LONGTERM 1u
+int ms_mem_pin(struct ms_sim *sim, ms_map_id map, uint64_t off, uint64_t len,
+	       unsigned flags);
+
+/*
+ * Drop one pin of the kind flags names from every page of the range.
+ * @retval -EINVAL a page of the range holds no such pin (nothing is
+ *         unpinned), a bad range, no such mapping
+ * @retval -EPERM called from a user thread
+ */
+int ms_mem_unpin(struct ms_sim *sim, ms_map_id map, uint64_t off,
+		 uint64_t len, unsigned flags);
+
 /* ---- page states ---------------------------------------------------------- */
 
 /*

@@ -8,6 +8,7 @@
  *             the device at work (its accesses), snapshots
  *  migrate.c  moving a page (placement, migration, eviction, accounting),
  *             the three-step explicit migration
+ *  pin.c      short- and long-term pins
  *  policy.c   the policy registry and the built-in policies
  *
  * A device's memory is one memfd of its size, created when the device
