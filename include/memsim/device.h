@@ -513,6 +513,62 @@ enum ms_page_snap {
 int ms_mem_snapshot(struct ms_sim *sim, ms_device_id dev, ms_map_id map,
 		    uint64_t off, uint32_t npages, uint16_t *out);
 
+/* ---- kernel memory on device RAM: the shared multi-heap ----------------- */
+
+/*
+ * Zephyr's shared multi-heap (shared_multi_heap_add / _alloc): memory
+ * regions tagged with an attribute, from which allocations that ask for
+ * that attribute are drawn. Here a region is a range of a coherent
+ * device's blocks onlined for kernel allocations, so the kernel's heap
+ * memory grows when the device appears; the region leaves again when its
+ * blocks go offline (refused while an allocation lives on it) or the
+ * device is withdrawn (what lived on it is lost).
+ */
+enum ms_smh_attr {
+	MS_SMH_CACHEABLE = 0,		/* SMH_REG_ATTR_CACHEABLE */
+	MS_SMH_NON_CACHEABLE,		/* SMH_REG_ATTR_NON_CACHEABLE */
+	MS_SMH__COUNT
+};
+
+/* "cacheable", "non-cacheable"; "?" */
+const char *ms_smh_attr_name(unsigned attr);
+/* @retval 0 and *out; -EINVAL unknown name */
+int ms_smh_attr_lookup(const char *name, unsigned *out);
+
+struct ms_heap;
+
+/*
+ * Online n blocks from first (MS_DEVICE_ALL_BLOCKS: to the last) of a
+ * coherent device for kernel allocations: they become one heap region
+ * tagged attr (a heap of the sim named "<device>.smh<n>", *out if not
+ * NULL), in the state MS_BLOCK_ONLINE_KERNEL. Regions of an attribute
+ * serve allocations in the order they were added.
+ * @retval -EINVAL a private device (the CPU cannot hold kernel data
+ *         there), a bad attribute or range, a region of 4 GiB or more
+ * @retval -EBUSY a block of the range is not offline
+ * @retval -ENOSPC the sim has 32 regions live
+ * @retval -ENODEV, -ENOENT, -EPERM, -ENOMEM as ms_device_online()
+ */
+int ms_device_online_heap(struct ms_sim *sim, ms_device_id dev,
+			  uint32_t first, uint32_t n, unsigned attr,
+			  struct ms_heap **out);
+
+/*
+ * Allocate size bytes for the caller from a region tagged attr
+ * (shared_multi_heap_alloc): charged to the calling thread under the
+ * sim's quota policy exactly as ms_heap_alloc() is (a block of kind
+ * MS_ALLOC_USER; the host's is the kernel's own, uncharged), drawn from
+ * the first region of that attribute with room. Free it with
+ * ms_heap_free().
+ * @retval 0 and *out set
+ * @retval -EDQUOT the quota refuses
+ * @retval -ENOMEM no region of that attribute has room (or there is none:
+ *         counted as a request with no heap to draw from)
+ * @retval -EINVAL a bad attribute, size 0, out NULL
+ * @retval -EPERM called from a user thread
+ */
+int ms_smh_alloc(struct ms_sim *sim, unsigned attr, size_t size, void **out);
+
 /* ---- policies ------------------------------------------------------------ */
 
 /*

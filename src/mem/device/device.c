@@ -337,14 +337,14 @@ int ms_device_block_state(struct ms_sim *sim, ms_device_id dev, uint32_t block,
 
 /* Open block b's memory for use: accessible in the kernel's view (its
  * pages come into existence, zero, as they are first touched). */
-static int block_open(struct ddev *d, uint32_t b)
+int ms__dev_block_open(struct ddev *d, uint32_t b)
 {
 	return ms__os_protect(NULL, block_addr(d, b), d->block_size,
 			      MS__PROT_RW);
 }
 
 /* Close block b: inaccessible, its host memory given back. */
-static void block_close(struct ddev *d, uint32_t b)
+void ms__dev_block_close(struct ddev *d, uint32_t b)
 {
 	if (ms__os_protect(NULL, block_addr(d, b), d->block_size,
 			   MS__PROT_NONE))
@@ -378,7 +378,7 @@ int ms_device_online(struct ms_sim *sim, ms_device_id dev, uint32_t first,
 	for (uint32_t b = first; !ret && b < end; b++) {
 		if (d->bstate[b] != MS_BLOCK_OFFLINE)
 			continue;
-		ret = block_open(d, b);
+		ret = ms__dev_block_open(d, b);
 		if (ret)
 			break;
 		d->bstate[b] = MS_BLOCK_ONLINE;
@@ -477,13 +477,21 @@ int ms_device_offline(struct ms_sim *sim, ms_device_id dev, uint32_t first,
 	for (uint32_t b = first; !ret && b < end; b++)
 		if (d->bstate[b] == MS_BLOCK_GOING_OFFLINE)
 			ret = -EBUSY;
+	if (!ret)
+		ret = ms__regions_check(ds, d, first, end);
 	if (ret)
 		goto out;
-	/* No new page goes there while its pages leave. */
+	/* No new page or allocation goes there while the pages leave and
+	 * the allocations are freed. */
 	blocks_set(d, first, end, MS_BLOCK_ONLINE, MS_BLOCK_GOING_OFFLINE);
 	for (uint32_t pass = 0;; pass++) {
+		uint32_t live = ms__regions_going(ds, d, first, end, true);
+
 		why = MOVE_OK;
 		left = offline_pass(d, first, end, &why);
+		if (live && why == MOVE_OK)
+			why = MOVE_BUSY;
+		left += live;
 		if (!left || pass >= d->retries)
 			break;
 		d->st.offline_retries++;
@@ -499,14 +507,16 @@ int ms_device_offline(struct ms_sim *sim, ms_device_id dev, uint32_t first,
 	if (left) {
 		blocks_set(d, first, end, MS_BLOCK_GOING_OFFLINE,
 			   MS_BLOCK_ONLINE);
+		ms__regions_going(ds, d, first, end, false);
 		d->st.offline_busy++;
 		ret = why == MOVE_NORAM || why == MOVE_QUOTA ? -ENOMEM : -EBUSY;
 		goto out;
 	}
+	done = ms__regions_remove(ds, d, first, end);
 	for (uint32_t b = first; b < end; b++) {
 		if (d->bstate[b] != MS_BLOCK_GOING_OFFLINE)
 			continue;
-		block_close(d, b);
+		ms__dev_block_close(d, b);
 		d->bstate[b] = MS_BLOCK_OFFLINE;
 		d->st.offlines++;
 		ms__clock_advance(sim, MS__COST_HOTPLUG_BLOCK);
@@ -564,6 +574,7 @@ int ms_device_withdraw(struct ms_sim *sim, ms_device_id dev)
 			ms__page_lose(ds, ms__map_get(ds, d->rmap[f]),
 				      d->rpage[f]);
 	ms__evict_detach(ds, d);
+	ms__regions_lose(ds, d);
 	memset(d->rmap, 0, sizeof(*d->rmap) * d->nframes);
 	memset(d->rpage, 0, sizeof(*d->rpage) * d->nframes);
 	memset(d->fflags, 0, d->nframes);
@@ -679,6 +690,7 @@ static int device_init(struct ms_sim *sim)
 	ds->maps = g_ptr_array_new();
 	ds->groups = g_hash_table_new_full(NULL, NULL, NULL, g_free);
 	ds->migrations = g_ptr_array_new();
+	ds->regions = g_ptr_array_new();
 	ds->ram_limit = UINT64_MAX;
 	ms__sim_sub_set(sim, MS__SUB_DEVICE, ds);
 	return ms__policies_init(ds);
@@ -693,6 +705,7 @@ static void device_fini(struct ms_sim *sim)
 	ms__migrations_fini(ds);
 	g_ptr_array_free(ds->migrations, TRUE);
 	ms__maps_fini(ds);
+	ms__regions_fini(ds);
 	ms__policies_fini(ds);
 	for (uint32_t i = 0; i < ds->ndev; i++)
 		dev_free(ds, ds->dev[i]);

@@ -9,6 +9,7 @@
  *  migrate.c  moving a page (placement, migration, eviction, accounting),
  *             the three-step explicit migration
  *  pin.c      short- and long-term pins
+ *  region.c   blocks online for kernel allocations: shared multi-heap regions
  *  policy.c   the policy registry and the built-in policies
  *
  * A device's memory is one memfd of its size, created when the device
@@ -190,6 +191,9 @@ struct ms__devices {
 
 	struct dpolicy pol[MS_DEVPOL__COUNT];
 
+	GPtrArray *regions;		/* struct dregion *, live, in order */
+	uint32_t nregions_made;		/* for their names */
+
 	GPtrArray *migrations;		/* struct ms_migrate *, under way */
 
 	/* Events of the fault path, not yet logged; room for four per page
@@ -255,6 +259,38 @@ int ms__dev_ready(struct ms__devices *ds, ms_device_id dev, struct ddev **out);
 /* Whether d can take a page now (present, frames online, free or one to
  * evict). */
 bool ms__dev_can_take(const struct ddev *d);
+
+/* Open block b's range of the kernel's view for use; close it (and give
+ * its host memory back). */
+int ms__dev_block_open(struct ddev *d, uint32_t b);
+void ms__dev_block_close(struct ddev *d, uint32_t b);
+
+/* ---- region.c ---- */
+
+/* A heap region: blocks [first, first + n) of d, online for the kernel. */
+struct dregion {
+	struct ddev *d;
+	uint32_t first, n;
+	unsigned attr;
+	bool going;			/* an offline is waiting for it to empty */
+	struct ms_heap *heap;
+};
+
+/* For an offline of [first, end) of d: -EINVAL if it covers part of a
+ * region only. */
+int ms__regions_check(struct ms__devices *ds, const struct ddev *d,
+		      uint32_t first, uint32_t end);
+/* Mark the regions inside [first, end) going (no allocation from them) or
+ * not; how many allocations live on them. */
+uint32_t ms__regions_going(struct ms__devices *ds, const struct ddev *d,
+			   uint32_t first, uint32_t end, bool going);
+/* The regions inside [first, end) leave: heaps removed, blocks offline;
+ * returns the blocks offlined. */
+uint32_t ms__regions_remove(struct ms__devices *ds, struct ddev *d,
+			    uint32_t first, uint32_t end);
+/* d was withdrawn: its regions are lost with what lived on them. */
+void ms__regions_lose(struct ms__devices *ds, struct ddev *d);
+void ms__regions_fini(struct ms__devices *ds);
 
 /* ---- map.c ---- */
 struct dgrp *ms__grp_get(struct ms__devices *ds, uint32_t id);
