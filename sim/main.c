@@ -381,6 +381,30 @@ static void print_names(GPtrArray *names, size_t w)
 	}
 }
 
+/* The third axis: device policies of each kind ([device_policy]). */
+static void list_device_policies(void)
+{
+	struct ms_config cfg;
+	struct ms_sim *sim;
+
+	ms_config_init(&cfg);
+	if (ms_sim_new(&cfg, &sim))
+		return;
+	printf("\nDevice policies ([device_policy]; --device-policy, "
+	       "--device-policies):\n");
+	for (int k = 0; k < MS_DEVPOL__COUNT; k++) {
+		printf("  %s:\n", ms_device_policy_kind_name(k));
+		for (size_t i = 0; i < ms_device_policy_count(sim, k); i++) {
+			const struct ms_device_policy_ops *o =
+				ms_device_policy_at(sim, k, i);
+
+			printf("    %-18s %s\n", o->name,
+			       o->summary ? o->summary : "");
+		}
+	}
+	ms_sim_free(sim);
+}
+
 static int cmd_list_policies(struct cli *c)
 {
 	GPtrArray *names = known_policies();
@@ -397,6 +421,7 @@ static int cmd_list_policies(struct cli *c)
 		printf("\nIPC accounting modes (--mode, --modes):\n");
 		print_names(modes, w);
 	}
+	list_device_policies();
 	g_ptr_array_free(names, TRUE);
 	g_ptr_array_free(modes, TRUE);
 	return fflush(stdout) ? EXIT_INTERNAL : EXIT_PASS;
