@@ -50,6 +50,9 @@ typedef uint32_t ms_device_id;
 /* Devices a sim can have. */
 #define MS_DEVICE_MAX 16u
 #define MS_DEVICE_NAME_MAX 32
+/* Host pages a device may have (64 GiB of 4 KiB pages): its per-page
+ * tables are the sim's host memory. */
+#define MS_DEVICE_MAX_FRAMES ((uint64_t)1 << 24)
 
 enum ms_device_kind {
 	MS_DEVICE_PRIVATE = 0,	/* not CPU-addressable */
@@ -93,10 +96,11 @@ void ms_device_attr_init(struct ms_device_attr *attr);
  * @retval 0 and *out set
  * @retval -EINVAL attr or out NULL, a bad name, size 0, a block size that
  *         is not a multiple of the host page or does not divide size, more
- *         than 2^31 pages
+ *         than MS_DEVICE_MAX_FRAMES pages
  * @retval -EEXIST a device of that name exists
  * @retval -ENOSPC the sim has MS_DEVICE_MAX devices
  * @retval -EPERM called from a user thread
+ * @retval -ENOMEM the host could not provide its tables
  */
 int ms_device_add(struct ms_sim *sim, const struct ms_device_attr *attr,
 		  ms_device_id *out);
@@ -266,6 +270,7 @@ int ms_device_stats_get(struct ms_sim *sim, ms_device_id dev,
 typedef uint32_t ms_map_id;
 #define MS_MAP_NAME_MAX 32
 #define MS_MAP_MAX 256u		/* mappings live at once in a sim */
+#define MS_MAP_MAX_SIZE ((uint64_t)1 << 36)	/* bytes of one mapping */
 
 struct ms_map_attr {
 	const char *name;		/* optional, copied; in faults and errors */
@@ -283,7 +288,7 @@ void ms_map_attr_init(struct ms_map_attr *attr);
  * Map size bytes of user pages, none placed yet; charged, page by page as
  * they are placed, to the calling thread's group (the host: group 0).
  * @retval 0, *id and *addr (may be NULL) set
- * @retval -EINVAL attr or id NULL, size 0 or above 2^40, perm with bits
+ * @retval -EINVAL attr or id NULL, size 0 or above MS_MAP_MAX_SIZE, perm with bits
  *         other than read and write, an unknown preferred device
  * @retval -ENOSPC MS_MAP_MAX mappings are live
  * @retval -EPERM called from a user thread
@@ -680,6 +685,8 @@ struct ms_device_policy_ops {
 	const char *summary;		/* one line, for list-policies */
 	size_t state_size;		/* zeroed, owned by the sim (eviction:
 					 * one per device) */
+	/* optional; when it fails, fini (if any) is called to free what
+	 * it got, and the error is returned */
 	int (*init)(void *state, const struct ms_device_policy_params *p);
 	void (*fini)(void *state);
 	/* placement (required): a device id, or MS_DEVICE_NONE for system

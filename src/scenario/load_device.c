@@ -20,8 +20,10 @@
 
 #include "scenario/scn.h"
 
-#define DEV_SIZE_MAX ((uint64_t)1 << 40)
-#define MAP_SIZE_MAX ((uint64_t)1 << 36)
+/* What a scenario may ask for: the per-page tables are host memory
+ * (about 17 bytes a device page, 32 a mapped page). */
+#define DEV_SIZE_MAX ((uint64_t)16 << 30)
+#define MAP_SIZE_MAX ((uint64_t)4 << 30)
 
 static const char *const device_keys[] = {
 	"name", "size", "kind", "block_size", "init_tick", "offline_retries",

@@ -208,7 +208,7 @@ static int attr_check(const struct ms__devices *ds,
 		return -EINVAL;
 	if (*bs % ds->page || a->size % *bs)
 		return -EINVAL;
-	if (a->size / ds->page > (uint64_t)INT32_MAX)
+	if (a->size / ds->page > MS_DEVICE_MAX_FRAMES)
 		return -EINVAL;
 	return 0;
 }
@@ -258,10 +258,11 @@ int ms_device_add(struct ms_sim *sim, const struct ms_device_attr *attr,
 	d->frames_per_block = (uint32_t)(bs / ds->page);
 	d->nframes = (uint32_t)(attr->size / ds->page);
 	d->fd = -1;
-	d->bstate = g_malloc0(d->nblocks);	/* MS_BLOCK_ABSENT */
-	d->rmap = g_new0(uint32_t, d->nframes);
-	d->rpage = g_new0(uint32_t, d->nframes);
-	d->fflags = g_malloc0(d->nframes);
+	/* per-frame tables: a large device is refused, not fatal */
+	d->bstate = g_try_malloc0(d->nblocks);	/* MS_BLOCK_ABSENT */
+	d->rmap = g_try_new0(uint32_t, d->nframes);
+	d->rpage = g_try_new0(uint32_t, d->nframes);
+	d->fflags = g_try_malloc0(d->nframes);
 	/* Unique in the process while the device lives: the check for
 	 * leftover mappings (dangling_mappings) finds it by this name. */
 	snprintf(d->memfd_name, sizeof(d->memfd_name), "memsim-device-%p",
@@ -271,7 +272,8 @@ int ms_device_add(struct ms_sim *sim, const struct ms_device_attr *attr,
 	d->st.blocks = d->nblocks;
 	d->st.frames = d->nframes;
 	ds->dev[ds->ndev++] = d;
-	ret = ms__evict_attach(ds, d);
+	ret = d->bstate && d->rmap && d->rpage && d->fflags ?
+	      ms__evict_attach(ds, d) : -ENOMEM;
 	if (ret) {
 		ds->ndev--;
 		dev_free(ds, d);

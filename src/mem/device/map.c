@@ -350,7 +350,7 @@ int ms_mem_map(struct ms_sim *sim, const struct ms_map_attr *attr,
 	ret = ms__dev_enter(sim);
 	if (ret)
 		return ret;
-	if (!attr->size || attr->size > ((uint64_t)1 << 40) ||
+	if (!attr->size || attr->size > MS_MAP_MAX_SIZE ||
 	    (attr->perm & ~(unsigned)MS_PERM_RW) ||
 	    (attr->preferred != MS_DEVICE_NONE && attr->preferred >= ds->ndev) ||
 	    (attr->name && strlen(attr->name) >= MS_MAP_NAME_MAX)) {
@@ -391,8 +391,13 @@ int ms_mem_map(struct ms_sim *sim, const struct ms_map_attr *attr,
 		map_free(ds, m);
 		goto out;
 	}
+	m->pg = g_try_new0(struct dpage, m->npages);
+	if (!m->pg) {
+		map_free(ds, m);
+		ret = -ENOMEM;
+		goto out;
+	}
 	ms__os_vg_addressable(v, len);
-	m->pg = g_new0(struct dpage, m->npages);
 	for (uint32_t i = 0; i < m->npages; i++) {
 		m->pg[i].perm = (uint8_t)attr->perm;
 		m->pg[i].vdev = NONE8;

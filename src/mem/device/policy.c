@@ -141,10 +141,10 @@ static int evlist_init(struct evlist *l, const struct ms_device_policy_params *p
 {
 	l->n = p->frames;
 	l->head = l->tail = NIL;
-	l->prev = g_new(uint32_t, l->n ? l->n : 1);
-	l->next = g_new(uint32_t, l->n ? l->n : 1);
-	l->on = g_malloc0(l->n ? l->n : 1);
-	return 0;
+	l->prev = g_try_new(uint32_t, l->n ? l->n : 1);
+	l->next = g_try_new(uint32_t, l->n ? l->n : 1);
+	l->on = g_try_malloc0(l->n ? l->n : 1);
+	return l->prev && l->next && l->on ? 0 : -ENOMEM;
 }
 
 static void evlist_fini(void *state)
@@ -268,8 +268,10 @@ static int random_init(void *state, const struct ms_device_policy_params *p)
 	struct evrand *r = state;
 
 	r->n = p->frames;
-	r->dense = g_new(uint32_t, r->n ? r->n : 1);
-	r->pos = g_new(uint32_t, r->n ? r->n : 1);
+	r->dense = g_try_new(uint32_t, r->n ? r->n : 1);
+	r->pos = g_try_new(uint32_t, r->n ? r->n : 1);
+	if (!r->dense || !r->pos)
+		return -ENOMEM;
 	for (uint32_t f = 0; f < r->n; f++)
 		r->pos[f] = NIL;
 	return 0;
@@ -506,6 +508,9 @@ static int state_make(const struct ms_device_policy_ops *o,
 	int ret = o->init ? o->init(st, p) : 0;
 
 	if (ret) {
+		/* what a failed init got is freed by its fini */
+		if (o->fini)
+			o->fini(st);
 		g_free(st);
 		return ret;
 	}
