@@ -52,6 +52,11 @@ void sweep_json_double(GString *out, double v)
 		g_string_append(out, "null");
 		return;
 	}
+	if (v == floor(v) && fabs(v) < 9007199254740992.0) {
+		/* an integer stays one: 60, not 6e+01 */
+		g_string_append_printf(out, "%.0f", v);
+		return;
+	}
 	for (int prec = 1; prec <= 17; prec++) {
 		snprintf(buf, sizeof(buf), "%.*g", prec, v);
 		if (strtod(buf, NULL) == v)
