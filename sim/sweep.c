@@ -86,17 +86,7 @@ struct sweep {
 
 static volatile sig_atomic_t stop_signal;
 
-static void usage_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
-static void usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("memsim sweep: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\nTry 'memsim sweep --help' for more information.\n", stderr);
-}
+#define usage_error(...) sweep_usage_error("sweep", __VA_ARGS__)
 
 /* ---- the axes -------------------------------------------------------------- */
 
@@ -659,36 +649,21 @@ struct worker {
 	GString *buf;
 };
 
-static bool write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-
-	while (n) {
-		ssize_t w = write(fd, c, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return false;
-		c += w;
-		n -= (size_t)w;
-	}
-	return true;
-}
-
-static bool read_all(int fd, void *p, size_t n)
+/* All n bytes through a pipe, in (read) or out (write); false at its end
+ * or on an error. */
+static bool pipe_all(int fd, void *p, size_t n, bool out)
 {
 	char *c = p;
 
 	while (n) {
-		ssize_t r = read(fd, c, n);
+		ssize_t k = out ? write(fd, c, n) : read(fd, c, n);
 
-		if (r < 0 && errno == EINTR)
+		if (k < 0 && errno == EINTR)
 			continue;
-		if (r <= 0)
+		if (k <= 0)
 			return false;
-		c += r;
-		n -= (size_t)r;
+		c += k;
+		n -= (size_t)k;
 	}
 	return true;
 }
@@ -702,14 +677,14 @@ static G_GNUC_NORETURN void worker_main(const struct sweep *s, int cmd,
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGPIPE, SIG_DFL);
-	while (read_all(cmd, &index, sizeof(index))) {
+	while (pipe_all(cmd, &index, sizeof(index), false)) {
 		int st;
 
 		g_string_truncate(o, 0);
 		g_string_append_c(o, ' ');
 		st = run_cell(s, index, o);
 		o->str[0] = (char)st;
-		if (!write_all(res, o->str, o->len))
+		if (!pipe_all(res, o->str, o->len, true))
 			break;
 	}
 	/* _exit: the parent's stdio buffers and atexit handlers are not
@@ -982,7 +957,7 @@ static int run_grid(struct sweep *s)
 			if (w[i].pid <= 0 || w[i].busy >= 0 || next >= n_todo ||
 			    next >= written + window)
 				continue;
-			if (!write_all(w[i].cmd, &todo[next], sizeof(uint64_t))) {
+			if (!pipe_all(w[i].cmd, &todo[next], sizeof(uint64_t), true)) {
 				/* it died idle: its end of file comes next */
 				continue;
 			}
@@ -1234,21 +1209,13 @@ int ms_cli_sweep(int argc, char **argv)
 		  "No progress line and no notes on stderr", NULL },
 		{ NULL },
 	};
-	GOptionContext *ctx = g_option_context_new("SCENARIO.toml");
-	GError *error = NULL;
 	int ret;
 
 	s.jobs = -1;
-	g_option_context_set_summary(ctx, sweep_summary);
-	g_option_context_set_description(ctx, sweep_description);
-	g_option_context_add_main_entries(ctx, entries, NULL);
-	g_set_prgname("memsim sweep");
-	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
-		usage_error("%s", error->message);
-		g_error_free(error);
-		ret = EXIT_USAGE;
+	ret = sweep_parse_options("sweep", "SCENARIO.toml", sweep_summary,
+				  sweep_description, entries, &argc, &argv);
+	if (ret)
 		goto out;
-	}
 	if (argc < 2) {
 		usage_error("no scenario given");
 		ret = EXIT_USAGE;
@@ -1323,7 +1290,6 @@ int ms_cli_sweep(int argc, char **argv)
 	s.done = g_new0(bool, s.end - s.first + 1);
 	ret = run_grid(&s);
 out:
-	g_option_context_free(ctx);
 	sweep_free(&s);
 	return ret;
 }

@@ -24,6 +24,22 @@
 int ms_cli_sweep(int argc, char **argv);
 int ms_cli_sweep_report(int argc, char **argv);
 
+/* ---- the command line ---- */
+
+/* "memsim CMD: message", then the pointer to CMD's --help, on stderr. */
+void sweep_usage_error(const char *cmd, const char *fmt, ...)
+	G_GNUC_PRINTF(2, 3);
+
+/*
+ * Parse CMD's options (argv[0] is CMD): the usage line "memsim CMD
+ * PARAMS", summary and description as --help shows them.
+ * @retval 0 parsed (argc, argv: the arguments left)
+ * @retval 2 a usage error, printed
+ */
+int sweep_parse_options(const char *cmd, const char *params,
+			const char *summary, const char *description,
+			const GOptionEntry *entries, int *argc, char ***argv);
+
 /* ---- writing JSON ---- */
 
 /* s as a JSON string, quotes included; NULL as null. */

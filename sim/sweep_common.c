@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,42 @@
 #include <json-glib/json-glib.h>
 
 #include "sweep.h"
+
+/* ---- the command line ---- */
+
+void sweep_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "memsim %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'memsim %s --help' for more information.\n",
+		cmd);
+}
+
+int sweep_parse_options(const char *cmd, const char *params,
+			const char *summary, const char *description,
+			const GOptionEntry *entries, int *argc, char ***argv)
+{
+	GOptionContext *ctx = g_option_context_new(params);
+	g_autofree gchar *prg = g_strdup_printf("memsim %s", cmd);
+	GError *error = NULL;
+	int ret = 0;
+
+	g_option_context_set_summary(ctx, summary);
+	g_option_context_set_description(ctx, description);
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	g_set_prgname(prg);
+	if (!g_option_context_parse(ctx, argc, argv, &error)) {
+		sweep_usage_error(cmd, "%s", error->message);
+		g_error_free(error);
+		ret = 2;
+	}
+	g_option_context_free(ctx);
+	return ret;
+}
 
 /* ---- writing ---- */
 

@@ -81,18 +81,7 @@ struct report {
 	const char *scenario;
 };
 
-static void usage_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
-static void usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("memsim sweep-report: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\nTry 'memsim sweep-report --help' for more information.\n",
-	      stderr);
-}
+#define usage_error(...) sweep_usage_error("sweep-report", __VA_ARGS__)
 
 /* ---- reading and merging ---------------------------------------------------- */
 
@@ -667,6 +656,25 @@ static void json_share(JsonBuilder *b, size_t k, size_t n)
 	json_builder_end_array(b);
 }
 
+/* A group's key: "policy", "mode", "set". */
+static void json_key(JsonBuilder *b, const struct sweep_record *r)
+{
+	json_builder_set_member_name(b, "policy");
+	json_builder_add_string_value(b, r->policy);
+	json_builder_set_member_name(b, "mode");
+	if (r->mode)
+		json_builder_add_string_value(b, r->mode);
+	else
+		json_builder_add_null_value(b);
+	json_builder_set_member_name(b, "set");
+	json_builder_begin_object(b);
+	for (guint k = 0; k < r->set_keys->len; k++) {
+		json_builder_set_member_name(b, r->set_keys->pdata[k]);
+		json_builder_add_string_value(b, r->set_vals->pdata[k]);
+	}
+	json_builder_end_object(b);
+}
+
 static char *write_json(const struct report *rp, GArray *gres)
 {
 	JsonBuilder *b = json_builder_new();
@@ -691,20 +699,7 @@ static char *write_json(const struct report *rp, GArray *gres)
 		const struct sweep_record *r = &g->first->r;
 
 		json_builder_begin_object(b);
-		json_builder_set_member_name(b, "policy");
-		json_builder_add_string_value(b, r->policy);
-		json_builder_set_member_name(b, "mode");
-		if (r->mode)
-			json_builder_add_string_value(b, r->mode);
-		else
-			json_builder_add_null_value(b);
-		json_builder_set_member_name(b, "set");
-		json_builder_begin_object(b);
-		for (guint k = 0; k < r->set_keys->len; k++) {
-			json_builder_set_member_name(b, r->set_keys->pdata[k]);
-			json_builder_add_string_value(b, r->set_vals->pdata[k]);
-		}
-		json_builder_end_object(b);
+		json_key(b, r);
 		json_builder_set_member_name(b, "runs");
 		json_builder_add_int_value(b, g->recs->len);
 		json_builder_set_member_name(b, "errors");
@@ -785,20 +780,7 @@ static char *write_json(const struct report *rp, GArray *gres)
 		json_builder_begin_object(b);
 		json_builder_set_member_name(b, "require");
 		json_builder_add_string_value(b, r->gate->spec);
-		json_builder_set_member_name(b, "policy");
-		json_builder_add_string_value(b, fr->policy);
-		json_builder_set_member_name(b, "mode");
-		if (fr->mode)
-			json_builder_add_string_value(b, fr->mode);
-		else
-			json_builder_add_null_value(b);
-		json_builder_set_member_name(b, "set");
-		json_builder_begin_object(b);
-		for (guint k = 0; k < fr->set_keys->len; k++) {
-			json_builder_set_member_name(b, fr->set_keys->pdata[k]);
-			json_builder_add_string_value(b, fr->set_vals->pdata[k]);
-		}
-		json_builder_end_object(b);
+		json_key(b, fr);
 		json_builder_set_member_name(b, "of");
 		json_builder_add_int_value(b, (gint64)r->runs);
 		json_builder_set_member_name(b, "held");
@@ -1096,27 +1078,19 @@ int ms_cli_sweep_report(int argc, char **argv)
 		  "No text report (gates still decide the exit status)", NULL },
 		{ NULL },
 	};
-	GOptionContext *ctx = g_option_context_new("FILE...");
-	GError *error = NULL;
 	GHashTable *ids = NULL, *indices = NULL;
 	GArray *gres = g_array_new(FALSE, TRUE, sizeof(struct gate_result));
-	int ret = EXIT_PASS, dashes;
+	int ret, dashes;
 	bool gate_failed = false;
 
 	rp.recs = g_ptr_array_new_with_free_func(rec_free);
 	rp.groups = g_ptr_array_new_with_free_func(group_free);
 	rp.gates = g_array_new(FALSE, TRUE, sizeof(struct gate));
 	g_array_set_clear_func(rp.gates, gate_fini);
-	g_option_context_set_summary(ctx, report_summary);
-	g_option_context_set_description(ctx, report_description);
-	g_option_context_add_main_entries(ctx, entries, NULL);
-	g_set_prgname("memsim sweep-report");
-	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
-		usage_error("%s", error->message);
-		g_error_free(error);
-		ret = EXIT_USAGE;
+	ret = sweep_parse_options("sweep-report", "FILE...", report_summary,
+				  report_description, entries, &argc, &argv);
+	if (ret)
 		goto out;
-	}
 	if (argc < 2) {
 		usage_error("no file given (the JSON Lines of memsim sweep)");
 		ret = EXIT_USAGE;
@@ -1225,7 +1199,6 @@ out:
 	g_ptr_array_free(rp.groups, TRUE);
 	g_ptr_array_free(rp.recs, TRUE);
 	g_array_free(rp.gates, TRUE);
-	g_option_context_free(ctx);
 	g_free(rp.json);
 	g_free(rp.svg);
 	g_free(rp.svg_metric);
