@@ -28,6 +28,8 @@
 
 #include <memsim/memsim.h>
 
+#include "sweep.h"
+
 #if __has_include(<memsim/quota.h>)
 #include <memsim/quota.h>
 #define HAVE_QUOTA_REGISTRY 1
@@ -91,7 +93,11 @@ static const char summary[] =
 	"                           same seed, side by side\n"
 	"  list-policies            the quota policies and IPC accounting "
 	"modes memsim\n"
-	"                           knows";
+	"                           knows\n"
+	"  sweep SCENARIO.toml      run it over a grid of seeds, policies "
+	"and parameters\n"
+	"  sweep-report FILE...     merge and summarise sweep records "
+	"('memsim sweep --help')";
 
 static const char description[] =
 	"Exit status:\n"
@@ -817,6 +823,11 @@ int main(int argc, char **argv)
 	GError *error = NULL;
 	int ret;
 
+	/* subcommands with options of their own (sim/sweep*.c) */
+	if (argc >= 2 && !strcmp(argv[1], "sweep"))
+		return ms_cli_sweep(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "sweep-report"))
+		return ms_cli_sweep_report(argc - 1, argv + 1);
 	ctx = g_option_context_new("[COMMAND] SCENARIO.toml");
 	g_option_context_set_summary(ctx, summary);
 	g_option_context_set_description(ctx, description);
