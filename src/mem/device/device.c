@@ -56,12 +56,15 @@ const char *ms_block_state_name(enum ms_block_state st)
 
 /* ---- kernel entry ---------------------------------------------------------- */
 
-int ms__dev_enter(struct ms_sim *sim)
+int ms__dev_enter(struct ms_sim *sim, struct ms__devices **ds)
 {
+	if (!sim)
+		return -EINVAL;
 	if (ms__caller_is_user(sim))
 		return -EPERM;
+	*ds = DEVS(sim);
 	/* What the fault path kept comes first in the log. */
-	ms__dev_flush(DEVS(sim));
+	ms__dev_flush(*ds);
 	if (ms__current(sim))
 		ms__kernel_enter(sim, MS__COST_KERNEL_ENTRY);
 	return 0;
@@ -224,8 +227,7 @@ int ms_device_add(struct ms_sim *sim, const struct ms_device_attr *attr,
 
 	if (!sim || !attr || !out)
 		return -EINVAL;
-	ds = DEVS(sim);
-	ret = ms__dev_enter(sim);
+	ret = ms__dev_enter(sim, &ds);
 	if (ret)
 		return ret;
 	ret = attr_check(ds, attr, &bs);
@@ -364,10 +366,7 @@ int ms_device_online(struct ms_sim *sim, ms_device_id dev, uint32_t first,
 	uint32_t end, done = 0;
 	int ret;
 
-	if (!sim)
-		return -EINVAL;
-	ds = DEVS(sim);
-	ret = ms__dev_enter(sim);
+	ret = ms__dev_enter(sim, &ds);
 	if (ret)
 		return ret;
 	ret = ms__dev_ready(ds, dev, &d);
@@ -467,10 +466,7 @@ int ms_device_offline(struct ms_sim *sim, ms_device_id dev, uint32_t first,
 	uint32_t end, done = 0, left = 0;
 	int ret;
 
-	if (!sim)
-		return -EINVAL;
-	ds = DEVS(sim);
-	ret = ms__dev_enter(sim);
+	ret = ms__dev_enter(sim, &ds);
 	if (ret)
 		return ret;
 	ret = ms__dev_ready(ds, dev, &d);
@@ -552,15 +548,14 @@ int ms_device_withdraw(struct ms_sim *sim, ms_device_id dev)
 	struct ddev *d;
 	int ret;
 
-	if (!sim)
-		return -EINVAL;
-	ds = DEVS(sim);
-	d = ms__dev_get(ds, dev);
-	if (!d)
-		return -ENOENT;
-	ret = ms__dev_enter(sim);
+	ret = ms__dev_enter(sim, &ds);
 	if (ret)
 		return ret;
+	d = ms__dev_get(ds, dev);
+	if (!d) {
+		ms__dev_leave(sim);
+		return -ENOENT;
+	}
 	if (d->state == MS_DEVICE_WITHDRAWN) {
 		ms__dev_leave(sim);
 		return -ENODEV;

@@ -232,12 +232,13 @@ static inline bool ms__dev_frame_online(const struct ddev *d, uint32_t f)
 }
 
 /*
- * Enter the kernel for a device call: a user thread is refused with -EPERM
- * before anything is charged (these are supervisor calls, as Zephyr's
- * k_mem_map is); the host and supervisor threads enter (a kernel entry,
- * charged if a thread runs). Returns 0 or -EPERM; pair 0 with dev_leave.
+ * Enter the kernel for a device call: a NULL sim is -EINVAL, a user thread
+ * is refused with -EPERM before anything is charged (these are supervisor
+ * calls, as Zephyr's k_mem_map is); the host and supervisor threads enter
+ * (a kernel entry, charged if a thread runs) and get the subsystem in *ds.
+ * Returns 0, -EINVAL or -EPERM; pair 0 with ms__dev_leave.
  */
-int ms__dev_enter(struct ms_sim *sim);
+int ms__dev_enter(struct ms_sim *sim, struct ms__devices **ds);
 void ms__dev_leave(struct ms_sim *sim);
 
 static inline struct dmap *ms__map_get(const struct ms__devices *ds,
@@ -294,6 +295,10 @@ void ms__regions_fini(struct ms__devices *ds);
 
 /* ---- map.c ---- */
 struct dgrp *ms__grp_get(struct ms__devices *ds, uint32_t id);
+/* Pages [first, first + n) of m (NULL: -EINVAL) for a page-aligned byte
+ * range; -EINVAL if it is not one inside m. */
+int ms__map_pages(const struct ms__devices *ds, const struct dmap *m,
+		  uint64_t off, uint64_t len, uint32_t *first, uint32_t *n);
 void ms__maps_fini(struct ms__devices *ds);
 /* The page was lost with its device: make its view fault, drop its pins. */
 void ms__page_lose(struct ms__devices *ds, struct dmap *m, uint32_t i);

@@ -90,10 +90,7 @@ int ms_device_quota_set(struct ms_sim *sim, uint32_t group, uint64_t pages,
 	struct dgrp *g;
 	int ret;
 
-	if (!sim)
-		return -EINVAL;
-	ds = DEVS(sim);
-	ret = ms__dev_enter(sim);
+	ret = ms__dev_enter(sim, &ds);
 	if (ret)
 		return ret;
 	g = ms__grp_get(ds, group);
@@ -132,10 +129,7 @@ int ms_device_ram_set(struct ms_sim *sim, uint64_t bytes)
 	struct ms__devices *ds;
 	int ret;
 
-	if (!sim)
-		return -EINVAL;
-	ds = DEVS(sim);
-	ret = ms__dev_enter(sim);
+	ret = ms__dev_enter(sim, &ds);
 	if (ret)
 		return ret;
 	ds->ram_limit = limit_pages(ds, bytes);
@@ -346,8 +340,7 @@ int ms_mem_map(struct ms_sim *sim, const struct ms_map_attr *attr,
 
 	if (!sim || !attr || !id)
 		return -EINVAL;
-	ds = DEVS(sim);
-	ret = ms__dev_enter(sim);
+	ret = ms__dev_enter(sim, &ds);
 	if (ret)
 		return ret;
 	if (!attr->size || attr->size > MS_MAP_MAX_SIZE ||
@@ -453,8 +446,7 @@ int ms_mem_lookup(const struct ms_sim *sim, const char *name, ms_map_id *out)
 	return -ENOENT;
 }
 
-/* Pages [first, first + n) for a page-aligned byte range; -EINVAL. */
-static int pages_of_range(const struct ms__devices *ds, const struct dmap *m,
+int ms__map_pages(const struct ms__devices *ds, const struct dmap *m,
 			  uint64_t off, uint64_t len, uint32_t *first,
 			  uint32_t *n)
 {
@@ -493,14 +485,11 @@ int ms_mem_unmap(struct ms_sim *sim, ms_map_id map, uint64_t off,
 	uint32_t first, n;
 	int ret;
 
-	if (!sim)
-		return -EINVAL;
-	ds = DEVS(sim);
-	ret = ms__dev_enter(sim);
+	ret = ms__dev_enter(sim, &ds);
 	if (ret)
 		return ret;
 	m = ms__map_get(ds, map);
-	ret = pages_of_range(ds, m, off, len, &first, &n);
+	ret = ms__map_pages(ds, m, off, len, &first, &n);
 	for (uint32_t i = first; !ret && i < first + n; i++)
 		if (m->pg[i].pin_short || m->pg[i].pin_long)
 			ret = -EBUSY;
@@ -533,14 +522,11 @@ int ms_mem_protect(struct ms_sim *sim, ms_map_id map, uint64_t off,
 	uint32_t first, n;
 	int ret;
 
-	if (!sim)
-		return -EINVAL;
-	ds = DEVS(sim);
-	ret = ms__dev_enter(sim);
+	ret = ms__dev_enter(sim, &ds);
 	if (ret)
 		return ret;
 	m = ms__map_get(ds, map);
-	ret = pages_of_range(ds, m, off, len, &first, &n);
+	ret = ms__map_pages(ds, m, off, len, &first, &n);
 	if (!ret && perm != MS_PERM_NONE && perm != MS_PERM_READ &&
 	    perm != MS_PERM_RW)
 		ret = -EINVAL;
@@ -674,8 +660,7 @@ static int peek_poke(struct ms_sim *sim, ms_map_id map, uint64_t off,
 
 	if (!sim || (!buf && len))
 		return -EINVAL;
-	ds = DEVS(sim);
-	ret = ms__dev_enter(sim);
+	ret = ms__dev_enter(sim, &ds);
 	if (ret)
 		return ret;
 	m = ms__map_get(ds, map);
@@ -814,8 +799,7 @@ static int device_work(struct ms_sim *sim, ms_device_id dev, ms_map_id map,
 
 	if (!sim || (acc != MS_ACCESS_READ && acc != MS_ACCESS_WRITE))
 		return -EINVAL;
-	ds = DEVS(sim);
-	ret = ms__dev_enter(sim);
+	ret = ms__dev_enter(sim, &ds);
 	if (ret)
 		return ret;
 	m = ms__map_get(ds, map);
@@ -939,7 +923,7 @@ int ms_mem_snapshot(struct ms_sim *sim, ms_device_id dev, ms_map_id map,
 	m = ms__map_get(ds, map);
 	if (dev != MS_DEVICE_NONE && dev >= ds->ndev)
 		return -EINVAL;
-	if (pages_of_range(ds, m, off, (uint64_t)npages * ds->page, &first,
+	if (ms__map_pages(ds, m, off, (uint64_t)npages * ds->page, &first,
 			   &n))
 		return -EINVAL;
 	for (uint32_t i = 0; i < n; i++)

@@ -680,19 +680,6 @@ static int setup_check(struct ms__devices *ds, const struct dmap *m,
 	return 0;
 }
 
-/* Offsets and lengths to pages: 0 or -EINVAL. */
-static int page_range(const struct ms__devices *ds, const struct dmap *m,
-		      uint64_t off, uint64_t len, uint32_t *first, uint32_t *n)
-{
-	if (!len || off % ds->page || len % ds->page ||
-	    off / ds->page > m->npages ||
-	    len / ds->page > m->npages - off / ds->page)
-		return -EINVAL;
-	*first = (uint32_t)(off / ds->page);
-	*n = (uint32_t)(len / ds->page);
-	return 0;
-}
-
 int ms_migrate_setup(struct ms_sim *sim, ms_map_id map, uint64_t off,
 		     uint64_t len, ms_device_id to, struct ms_migrate **out)
 {
@@ -706,12 +693,11 @@ int ms_migrate_setup(struct ms_sim *sim, ms_map_id map, uint64_t off,
 
 	if (!sim || !out)
 		return -EINVAL;
-	ds = DEVS(sim);
-	ret = ms__dev_enter(sim);
+	ret = ms__dev_enter(sim, &ds);
 	if (ret)
 		return ret;
 	m = ms__map_get(ds, map);
-	ret = m ? page_range(ds, m, off, len, &first, &n) : -EINVAL;
+	ret = ms__map_pages(ds, m, off, len, &first, &n);
 	if (!ret && to != MS_DEVICE_NONE) {
 		ret = to < ds->ndev ? ms__dev_ready(ds, to, &d) : -EINVAL;
 		if (!ret && !ms__dev_can_take(d))
@@ -849,10 +835,7 @@ int ms_migrate_copy(struct ms_sim *sim, struct ms_migrate *mg)
 	struct dmap *m;
 	int ret;
 
-	if (!sim)
-		return -EINVAL;
-	ds = DEVS(sim);
-	ret = ms__dev_enter(sim);
+	ret = ms__dev_enter(sim, &ds);
 	if (ret)
 		return ret;
 	if (!live_migration(ds, mg) || mg->copied) {
@@ -960,10 +943,7 @@ int ms_migrate_finalize(struct ms_sim *sim, struct ms_migrate *mg,
 	struct ms__devices *ds;
 	int ret;
 
-	if (!sim)
-		return -EINVAL;
-	ds = DEVS(sim);
-	ret = ms__dev_enter(sim);
+	ret = ms__dev_enter(sim, &ds);
 	if (ret)
 		return ret;
 	if (!live_migration(ds, mg)) {

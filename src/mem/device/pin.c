@@ -113,29 +113,21 @@ static int pin_call(struct ms_sim *sim, ms_map_id map, uint64_t off,
 		    uint64_t len, unsigned flags, bool pin)
 {
 	struct ms__devices *ds;
+	uint32_t first, n;
 	struct dmap *m;
 	int ret;
 
-	if (!sim)
-		return -EINVAL;
-	ds = DEVS(sim);
-	ret = ms__dev_enter(sim);
+	ret = ms__dev_enter(sim, &ds);
 	if (ret)
 		return ret;
 	m = ms__map_get(ds, map);
-	if (!m || (flags & ~MS_PIN_LONGTERM) || !len || off % ds->page ||
-	    len % ds->page || off / ds->page > m->npages ||
-	    len / ds->page > m->npages - off / ds->page) {
+	ret = ms__map_pages(ds, m, off, len, &first, &n);
+	if (!ret && (flags & ~MS_PIN_LONGTERM))
 		ret = -EINVAL;
-	} else if (pin) {
-		ret = pin_range(ds, m, (uint32_t)(off / ds->page),
-				(uint32_t)(len / ds->page),
-				flags & MS_PIN_LONGTERM);
-	} else {
-		ret = unpin_range(ds, m, (uint32_t)(off / ds->page),
-				  (uint32_t)(len / ds->page),
-				  flags & MS_PIN_LONGTERM);
-	}
+	if (!ret)
+		ret = pin ? pin_range(ds, m, first, n, flags & MS_PIN_LONGTERM) :
+			    unpin_range(ds, m, first, n,
+					flags & MS_PIN_LONGTERM);
 	ms__dev_leave(sim);
 	return ret;
 }

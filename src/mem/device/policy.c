@@ -455,14 +455,13 @@ int ms_device_policy_register(struct ms_sim *sim,
 			      enum ms_device_policy_kind kind,
 			      const struct ms_device_policy_ops *ops)
 {
+	struct ms__devices *ds;
 	int ret;
 
-	if (!sim)
-		return -EINVAL;
-	ret = ms__dev_enter(sim);
+	ret = ms__dev_enter(sim, &ds);
 	if (ret)
 		return ret;
-	ret = do_register(DEVS(sim), kind, ops);
+	ret = do_register(ds, kind, ops);
 	ms__dev_leave(sim);
 	return ret;
 }
@@ -601,8 +600,7 @@ int ms_device_policy_set(struct ms_sim *sim, enum ms_device_policy_kind kind,
 
 	if (!sim || (unsigned)kind >= MS_DEVPOL__COUNT)
 		return -EINVAL;
-	ds = DEVS(sim);
-	ret = ms__dev_enter(sim);
+	ret = ms__dev_enter(sim, &ds);
 	if (ret)
 		return ret;
 	o = find(&ds->pol[kind], name);

@@ -66,10 +66,7 @@ int ms_device_online_heap(struct ms_sim *sim, ms_device_id dev,
 	char name[40];
 	int ret;
 
-	if (!sim)
-		return -EINVAL;
-	ds = DEVS(sim);
-	ret = ms__dev_enter(sim);
+	ret = ms__dev_enter(sim, &ds);
 	if (ret)
 		return ret;
 	ret = ms__dev_ready(ds, dev, &d);
@@ -131,10 +128,7 @@ int ms_smh_alloc(struct ms_sim *sim, unsigned attr, size_t size, void **out)
 	size_t n = 0;
 	int ret;
 
-	if (!sim)
-		return -EINVAL;
-	ds = DEVS(sim);
-	ret = ms__dev_enter(sim);
+	ret = ms__dev_enter(sim, &ds);
 	if (ret)
 		return ret;
 	if (attr >= MS_SMH__COUNT || !size || !out) {
