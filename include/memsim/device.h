@@ -336,6 +336,8 @@ int ms_mem_lookup(const struct ms_sim *sim, const char *name, ms_map_id *out);
  * not allow, a hole or a lost page kills the caller (the call does not
  * return then). Not a kernel call: user threads may make it.
  * @retval -EINVAL no such mapping, the range leaves it, or another access
+ * @retval -EPERM called outside a run of sim (the host has no fault path
+ *         there; ms_mem_peek and ms_mem_poke reach pages from the host)
  */
 int ms_mem_touch(struct ms_sim *sim, ms_map_id map, uint64_t off,
 		 uint64_t len, enum ms_access access);

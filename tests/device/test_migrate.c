@@ -453,6 +453,9 @@ static void test_first_touch_places_page(void **state)
 	f.map = add_map(sim, "buf", 4, NULL);
 	assert_int_equal(snap1(sim, d, f.map, 0), MS_SNAP_EMPTY | MS_SNAP_READ |
 			 MS_SNAP_WRITE);
+	/* the host outside a run has no fault path: refused, nothing placed */
+	assert_int_equal(ms_mem_touch(sim, f.map, 0, pg(), MS_ACCESS_READ),
+			 -EPERM);
 	user_thread(sim, "cpu", first_touch, &f);
 	assert_int_equal(ms_sim_run(sim), 0);
 	assert_int_equal(ms_sim_fault_count(sim), 0);

@@ -616,6 +616,10 @@ int ms_mem_touch(struct ms_sim *sim, ms_map_id map, uint64_t off,
 	m = ms__map_get(ds, map);
 	if (pages_touched(ds, m, off, len, &first, &n))
 		return -EINVAL;
+	/* Outside a run of this sim no fault path would resolve the
+	 * accesses: a page not accessible would take the host down. */
+	if (ms_sim_running() != sim)
+		return -EPERM;
 	ms__dev_flush(ds);
 	ms__deliberate_map_touch(m->view, ds->page, first, n,
 				 access == MS_ACCESS_WRITE);
