@@ -28,6 +28,8 @@
 
 #include <memsim/memsim.h>
 
+#include "ztest_cli.h"
+
 #if __has_include(<memsim/quota.h>)
 #include <memsim/quota.h>
 #define HAVE_QUOTA_REGISTRY 1
@@ -743,6 +745,10 @@ int main(int argc, char **argv)
 	GOptionContext *ctx;
 	GError *error = NULL;
 	int ret;
+
+	/* memsim ztest has options of its own (sim/ztest.c) */
+	if (argc >= 2 && !strcmp(argv[1], "ztest"))
+		return ms_cli_ztest(argc - 1, argv + 1);
 
 	ctx = g_option_context_new("[COMMAND] SCENARIO.toml");
 	g_option_context_set_summary(ctx, summary);
