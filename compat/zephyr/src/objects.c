@@ -481,9 +481,19 @@ static int init_static(struct zms_obj *o)
 		if (((const struct k_timer *)o->addr)->zms_magic == ZMS_STATIC_MAGIC)
 			return ms_sys_timer_init(sim, o->h);
 		return 0;
-	case K_OBJ_FUTEX:
-		o->layer_init = true;	/* a futex is just its word */
-		return 0;
+	case K_OBJ_FUTEX: {
+		/* a futex is its word; its waiters block on a queue (sync.c) */
+		int ret = ms_sys_object_alloc(sim, MS_KOBJ_QUEUE, &o->wq);
+
+		if (ret == 0)
+			ret = ms_sys_queue_init(sim, o->wq);
+		if (ret == 0)
+			ret = ms_sys_object_make_public(sim, o->wq);
+		if (ret == 0)
+			zms_keep(o->wq);
+		o->layer_init = true;
+		return ret;
+	}
 	default:
 		return 0;
 	}
@@ -515,8 +525,12 @@ int zms_obj_register_static(void)
 			continue;
 		}
 		mt = zms_obj_memsim_type(o->type);
-		if (mt < 0)
+		if (mt < 0) {
+			ret = init_static(o);
+			if (ret < 0)
+				break;
 			continue;
+		}
 		ret = ms_sys_object_alloc(zms.sim, (enum ms_kobj_type)mt, &o->h);
 		if (ret < 0) {
 			fprintf(stderr, "memsim-zephyr: %s at %p: no memsim "

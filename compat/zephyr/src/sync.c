@@ -104,12 +104,24 @@ static struct zms_obj *futex_rec(struct k_futex *futex)
 	}
 	if (o->type != K_OBJ_FUTEX)
 		return NULL;
+	if (o->wq != MS_HANDLE_NONE) {
+		struct ms_kobj_info info;
+
+		if (ms_kobj_info(zms.sim, o->wq, &info) < 0)
+			o->wq = MS_HANDLE_NONE;	/* its last holder died */
+	}
 	if (o->wq == MS_HANDLE_NONE) {
-		if (ms_sys_object_alloc(zms.sim, MS_KOBJ_QUEUE, &o->wq) < 0 ||
-		    ms_sys_queue_init(zms.sim, o->wq) < 0 ||
-		    ms_sys_object_make_public(zms.sim, o->wq) < 0)
+		/* the handle goes to the caller's stack first: a user thread's
+		 * out argument must be its own memory */
+		ms_handle wq;
+
+		if (ms_sys_object_alloc(zms.sim, MS_KOBJ_QUEUE, &wq) < 0 ||
+		    ms_sys_queue_init(zms.sim, wq) < 0 ||
+		    ms_sys_object_make_public(zms.sim, wq) < 0)
 			return NULL;
-		zms_keep(o->wq);
+		if (!zms_user())
+			zms_keep(wq);
+		o->wq = wq;
 	}
 	return o;
 }

@@ -174,10 +174,23 @@ static void tls_clear(struct zms_thread *t)
 		       sizeof(*t->kt->userspace_local_data));
 }
 
+/* A new thread may run before its creator's call returns (it has a
+ * higher priority): it records its own tid first. */
+static void set_tid(struct zms_thread *t, ms_tid tid)
+{
+	if (t->tid == tid)
+		return;
+	if (t->tid != MS_TID_NONE)
+		g_hash_table_remove(zms.by_tid, GUINT_TO_POINTER(t->tid));
+	t->tid = tid;
+	g_hash_table_insert(zms.by_tid, GUINT_TO_POINTER(tid), t);
+}
+
 static void trampoline(struct ms_sim *sim, void *arg)
 {
 	struct zms_thread *t = arg;
 
+	set_tid(t, ms_thread_self(sim));
 	if (t->gate_wait)
 		ms_sys_sem_take(sim, t->gate, MS_FOREVER);
 	else if (t->delay > 0)
@@ -233,6 +246,7 @@ int zms_thread_create_on(struct zms_thread *t, bool host)
 		attr.options |= MS_THREAD_INHERIT_PERMS;
 	t->user = (t->options & K_USER) != 0;
 	t->gate_wait = false;
+	t->in_case = zms.case_running;
 	if (t->delay == MS_FOREVER) {
 		ret = ms_sys_object_alloc(zms.sim, MS_KOBJ_SEM, &t->gate);
 		if (ret == 0)
@@ -248,12 +262,15 @@ int zms_thread_create_on(struct zms_thread *t, bool host)
 	ret = ms_sys_thread_create(zms.sim, obj, &attr, trampoline, t, &tid);
 	if (ret < 0)
 		return ret;
-	if (t->tid != MS_TID_NONE)
-		g_hash_table_remove(zms.by_tid, GUINT_TO_POINTER(t->tid));
-	t->tid = tid;
+	/* A thread may use its own thread object (Zephyr's
+	 * z_setup_new_thread grants it); memsim's thread creation does not
+	 * grant it yet, so a supervisor creator does, before the thread runs
+	 * (a user creator cannot: its child inherits the permission with
+	 * K_INHERIT_PERMS only, until issue 23). */
+	if (obj != MS_HANDLE_NONE && !zms_user())
+		ms_sys_object_grant(zms.sim, obj, tid);
+	set_tid(t, tid);
 	t->started = true;
-	t->in_case = zms.case_running;
-	g_hash_table_insert(zms.by_tid, GUINT_TO_POINTER(tid), t);
 	return 0;
 }
 
@@ -385,6 +402,16 @@ void zms_threads_abort_case(void)
 	g_ptr_array_free(doomed, TRUE);
 }
 
+void zms_threads_case_done(void)
+{
+	GHashTableIter it;
+	gpointer k, v;
+
+	g_hash_table_iter_init(&it, zms.by_tid);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		((struct zms_thread *)v)->in_case = false;
+}
+
 static void user_entry(struct ms_sim *sim, void *arg)
 {
 	struct zms_thread *t = arg;
@@ -486,8 +513,11 @@ void k_thread_priority_set(k_tid_t thread, int prio)
 	if (zms_user()) {
 		ret = k_object_validate(k_object_find(thread), K_OBJ_THREAD,
 					_OBJ_INIT_TRUE);
-		if (ret)
+		if (ret) {
+			if (zms.verbose)
+				printk("k_thread_priority_set: %d\n", ret);
 			zms_oops_self("k_thread_priority_set: access denied");
+		}
 		if (prio < t->prio)
 			zms_oops_self("k_thread_priority_set: above the caller's");
 	}

@@ -116,6 +116,7 @@ struct zms_thread *zms_thread_self(void);
 bool zms_user(void);
 int zms_thread_create_on(struct zms_thread *t, bool host);
 void zms_threads_abort_case(void);
+void zms_threads_case_done(void);
 
 /* fatal.c */
 void zms_fatal_hook(struct ms_sim *sim, const struct ms_fault *f, void *user);

@@ -285,6 +285,12 @@ static void run_test(const struct ztest_suite_node *suite,
 		k_thread_join(&ztest_thread, K_FOREVER);
 	}
 	zms.case_running = false;
+	/* A failed test's threads would block the next one on the same
+	 * thread objects: they go (those of a passing test stay, as on
+	 * Zephyr). */
+	if (c->result == R_FAIL || c->expect_failed)
+		zms_threads_abort_case();
+	zms_threads_case_done();
 	if (suite->after && c->result != R_SKIP)
 		guarded_call((void (*)(void *))suite->after, fixture);
 	if (c->result == R_PENDING)
