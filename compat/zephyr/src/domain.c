@@ -29,7 +29,9 @@ struct k_mem_domain k_mem_domain_default;
 static struct zms_domain default_domain;
 static GHashTable *domains;	/* struct k_mem_domain * -> struct zms_domain */
 
+#ifdef CONFIG_USERSPACE
 K_APPMEM_PARTITION_DEFINE(ztest_mem_partition);
+#endif
 
 extern const struct zms_app_part __start_zms_app_parts[] __attribute__((weak));
 extern const struct zms_app_part __stop_zms_app_parts[] __attribute__((weak));
@@ -203,7 +205,9 @@ int zms_domains_init(void)
 {
 	default_domain.kd = &k_mem_domain_default;
 	k_mem_domain_default.zms = &default_domain;
+#ifdef CONFIG_USERSPACE
 	if (ztest_mem_partition.size)
 		return add_part(&default_domain, &ztest_mem_partition);
+#endif
 	return 0;
 }

@@ -32,3 +32,7 @@ int snprintk(char *str, size_t size, const char *fmt, ...)
 	va_end(ap);
 	return n;
 }
+
+/* Zephyr keeps -EAGAIN in rodata for its swap path; tests write it to
+ * check that kernel read-only data is read-only for user threads. */
+const int _k_neg_eagain = -EAGAIN;

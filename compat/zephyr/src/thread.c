@@ -235,6 +235,9 @@ int zms_thread_create_on(struct zms_thread *t, bool host)
 	ms_tid tid = MS_TID_NONE;
 	int ret;
 
+#ifndef CONFIG_USERSPACE
+	t->options &= ~(uint32_t)K_USER;	/* no user mode: all supervisor */
+#endif
 	ms_thread_attr_init(&attr);
 	attr.name = t->kt->name[0] ? t->kt->name : NULL;
 	attr.priority = t->prio;
@@ -245,6 +248,7 @@ int zms_thread_create_on(struct zms_thread *t, bool host)
 	if (t->options & K_INHERIT_PERMS)
 		attr.options |= MS_THREAD_INHERIT_PERMS;
 	t->user = (t->options & K_USER) != 0;
+	t->in_syscall = 0;	/* a thread killed inside one left it set */
 	t->gate_wait = false;
 	t->in_case = zms.case_running;
 	if (t->delay == MS_FOREVER) {

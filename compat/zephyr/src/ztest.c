@@ -94,7 +94,6 @@ void ztest_test_pass(void)
 
 void ztest_test_skip(void)
 {
-	printk(" SKIP - %s\n", current ? current->test->name : "?");
 	end_test(R_SKIP);
 }
 

@@ -202,6 +202,14 @@ struct k_thread {
 #define K_KERNEL_STACK_SIZEOF(sym) K_THREAD_STACK_SIZEOF(sym)
 #define K_KERNEL_STACK_EXTERN(sym) K_THREAD_STACK_EXTERN(sym)
 
+/* The x86 stack object's header (Zephyr's z_x86_thread_stack_header),
+ * for programs that compute where Zephyr would put the privileged stack.
+ * memsim keeps each user thread's privileged stack in a mapping of its own
+ * (docs/zephyr.md), so an address computed from this is not it. */
+struct z_x86_thread_stack_header {
+	char privilege_stack[CONFIG_PRIVILEGED_STACK_SIZE];
+};
+
 /* A thread defined at build time, started before main (K_THREAD_DEFINE). */
 struct zms_static_thread {
 	struct k_thread *thread;

@@ -16,13 +16,6 @@
 #include <stdint.h>
 #include <stddef.h>
 
-#ifdef CONFIG_USERSPACE
-
-#define K_APP_DMEM_SECTION(id) "data_smem_" #id "_data"
-#define K_APP_BMEM_SECTION(id) "data_smem_" #id "_bss"
-#define K_APP_DMEM(id) __attribute__((__section__(K_APP_DMEM_SECTION(id))))
-#define K_APP_BMEM(id) __attribute__((__section__(K_APP_BMEM_SECTION(id))))
-
 struct k_mem_partition;
 /* One per K_APPMEM_PARTITION_DEFINE, in section zms_app_parts. */
 struct zms_app_part {
@@ -31,6 +24,13 @@ struct zms_app_part {
 	char *start;
 	char *end;
 };
+
+#ifdef CONFIG_USERSPACE
+
+#define K_APP_DMEM_SECTION(id) "data_smem_" #id "_data"
+#define K_APP_BMEM_SECTION(id) "data_smem_" #id "_bss"
+#define K_APP_DMEM(id) __attribute__((__section__(K_APP_DMEM_SECTION(id))))
+#define K_APP_BMEM(id) __attribute__((__section__(K_APP_BMEM_SECTION(id))))
 
 #define K_APPMEM_PARTITION_DEFINE(name)                                      \
 	extern char z_data_smem_##name##_part_start[];                        \
