@@ -372,6 +372,19 @@ static int build(struct ztest *z)
 		goto out;
 	}
 	exe = g_build_filename(z->cache, "ztest.elf", NULL);
+	{
+		time_t newest_in = mtime_of(ld);
+
+		for (guint i = 0; i < z->objects->len; i++)
+			newest_in = MAX(newest_in, mtime_of(z->objects->pdata[i]));
+		newest_in = MAX(newest_in, mtime_of(ZMS_BUILD_LIBDIR "/libmemsim.so"));
+		if (mtime_of(exe) && mtime_of(exe) >= newest_in) {
+			g_free(ld);
+			g_free(exe);
+			ret = 0;	/* up to date */
+			goto out;
+		}
+	}
 	g_ptr_array_add(argv, g_strdup(ZMS_CC));
 	g_ptr_array_add(argv, g_strdup("-g"));
 	g_ptr_array_add(argv, g_strdup("-o"));
