@@ -228,7 +228,27 @@ static int compile(struct ztest *z, const char *src, const char *obj,
 	ret = run_argv(argv, z->verbose, &out);
 	if (ret != 0 || (out && *out && z->verbose))
 		fputs(out ? out : "", stderr);
-	g_free(out);
+	g_clear_pointer(&out, g_free);
+	g_ptr_array_set_size(argv, 0);
+	if (ret == 0 && !ours) {
+		/* The test's data is kernel memory: the linker script puts
+		 * it in memsim's arena, outside every partition. */
+		static const char *const renames[] = {
+			".data=zms_kdata_data", ".bss=zms_kdata_bss",
+			".data.rel.local=zms_kdata_drl", ".data.rel=zms_kdata_dr",
+		};
+
+		g_ptr_array_add(argv, g_strdup(ZMS_OBJCOPY));
+		for (size_t i = 0; i < G_N_ELEMENTS(renames); i++) {
+			g_ptr_array_add(argv, g_strdup("--rename-section"));
+			g_ptr_array_add(argv, g_strdup(renames[i]));
+		}
+		g_ptr_array_add(argv, g_strdup(obj));
+		ret = run_argv(argv, z->verbose, &out);
+		if (ret)
+			fputs(out ? out : "", stderr);
+		g_free(out);
+	}
 	g_ptr_array_free(argv, TRUE);
 	if (ret != 0)
 		g_unlink(obj);

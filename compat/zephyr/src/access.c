@@ -51,6 +51,8 @@ static void refresh(struct zms_obj *o, const struct ms_kobj_info *info)
 		ms_tid tid = GPOINTER_TO_UINT(k);
 		int32_t idx = ms_thread_index(zms.sim, tid);
 
+		if (tid == zms.keeper)
+			continue;	/* the layer's, not the program's */
 		if (idx >= 0 && idx < CONFIG_MAX_THREAD_BYTES * 8 &&
 		    ms_kobj_has_perm(zms.sim, o->h, tid) == 1)
 			o->ko.perms[idx / 8] |= (uint8_t)(1u << (idx % 8));
@@ -274,6 +276,12 @@ void k_object_recycle(const void *obj)
 		break;
 	default:
 		break;
+	}
+	{
+		struct ms_kobj_info info;
+
+		if (live(o, &info))
+			refresh(o, &info);
 	}
 }
 

@@ -1,33 +1,26 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * memsim's Zephyr layer: memory domains and application partitions.
+ * memsim's Zephyr layer: memory domains and application partitions, on
+ * memsim's domains.
  *
- * Zephyr's bookkeeping and errors (kernel/mem_domain.c): a domain holds up
- * to CONFIG_MAX_DOMAIN_PARTITIONS partitions that must not overlap; a
- * thread belongs to one domain (a new thread to its creator's); the
- * default domain holds the ztest partition.
+ * The program's partitions (K_APP_DMEM/K_APP_BMEM, gathered by the linker
+ * script) and its kernel data are memsim's arena, adopted in place
+ * (ms_config.arena_at): a struct k_mem_partition is a memsim partition at
+ * its offset into the arena, a struct k_mem_domain a memsim domain, and
+ * k_mem_domain_default memsim's default domain, which holds the ztest
+ * partition. A user thread reaches its domain's partitions and its own
+ * stack; anything else in the arena (the test's variables, the layer's
+ * kernel objects) is a real fault, reason K_ERR_CPU_EXCEPTION, as on
+ * Zephyr's MMU. The errors are Zephyr's (kernel/mem_domain.c), which
+ * memsim's domain calls share; they are supervisor calls (a user thread
+ * that makes one is killed with an oops).
  *
- * What is not here yet: enforcement. memsim's domains partition memsim's
- * own arena (<memsim/domain.h>), and a Zephyr program's partitions are its
- * own static data; until the arena can be placed over that data, a user
- * thread's stray access to another partition is not a fault (the
- * userspace_domain cases say so in docs/zephyr.md). The rights are used by
- * the syscall verifiers' memory checks (k_usermode_check).
- *
- * Invariant: a domain's partitions never overlap; a thread's record
- * points at the domain it belongs to (NULL: the default one).
+ * Invariant: a struct k_mem_domain that k_mem_domain_init accepted names
+ * one memsim domain (zms_id) for the rest of the run.
  */
 #include "zms.h"
 
-struct zms_domain {
-	struct k_mem_domain *kd;
-	struct k_mem_partition *parts[CONFIG_MAX_DOMAIN_PARTITIONS];
-	uint32_t n;
-};
-
-struct k_mem_domain k_mem_domain_default;
-static struct zms_domain default_domain;
-static GHashTable *domains;	/* struct k_mem_domain * -> struct zms_domain */
+ZMS_KDATA struct k_mem_domain k_mem_domain_default;
 
 #ifdef CONFIG_USERSPACE
 K_APPMEM_PARTITION_DEFINE(ztest_mem_partition);
@@ -38,152 +31,163 @@ extern const struct zms_app_part __stop_zms_app_parts[] __attribute__((weak));
 
 int arch_mem_domain_max_partitions_get(void)
 {
-	return CONFIG_MAX_DOMAIN_PARTITIONS;
+	return (int)ms_domain_max_partitions(zms.sim);
 }
 
-static struct zms_domain *dom_of(struct k_mem_domain *kd)
+static unsigned perm(unsigned bits)
 {
-	if (kd == &k_mem_domain_default)
-		return &default_domain;
-	return domains ? g_hash_table_lookup(domains, kd) : NULL;
+	unsigned p = 0;
+
+	if (bits & 1)
+		p |= MS_PERM_READ;
+	if (bits & 2)
+		p |= MS_PERM_WRITE;
+	if (bits & 4)
+		p |= MS_PERM_EXEC;
+	return p;
 }
 
-static bool overlaps(const struct k_mem_partition *a,
-		     const struct k_mem_partition *b)
+/* The memsim partition of a Zephyr one; -EINVAL outside the arena. */
+static int to_ms(const struct k_mem_partition *p, struct ms_partition *out)
 {
-	return a->start < b->start + b->size && b->start < a->start + a->size;
-}
+	size_t size = 0;
+	char *base = ms_domain_arena(zms.sim, &size);
 
-/* Zephyr's check_add_partition: non-empty, no wrap, W^X. */
-static bool part_valid(const struct k_mem_partition *p)
-{
-	uintptr_t end;
-
-	if (!p || p->size == 0)
-		return false;
-	if (__builtin_add_overflow(p->start, p->size, &end))
-		return false;
-	if (K_MEM_PARTITION_IS_WRITABLE(p->attr) &&
-	    K_MEM_PARTITION_IS_EXECUTABLE(p->attr))
-		return false;
-	return true;
-}
-
-static int add_part(struct zms_domain *d, struct k_mem_partition *p)
-{
-	if (!part_valid(p))
+	if (!p)
 		return -EINVAL;
-	for (uint32_t i = 0; i < d->n; i++)
-		if (overlaps(d->parts[i], p))
-			return -EINVAL;
-	if (d->n == CONFIG_MAX_DOMAIN_PARTITIONS)
-		return -ENOSPC;
-	d->parts[d->n++] = p;
-	d->kd->num_partitions = d->n;
+	if (p->start < (uintptr_t)base || p->size > size ||
+	    p->start - (uintptr_t)base > size - p->size) {
+		if (zms.verbose)
+			printk("partition [%#lx, +%zu) is outside the program's "
+			       "data, which memsim protects\n",
+			       (unsigned long)p->start, p->size);
+		return -EINVAL;
+	}
+	out->start = p->start - (uintptr_t)base;
+	out->size = p->size;
+	out->user = perm(p->attr & 7);
+	out->supervisor = perm((p->attr >> 4) & 7);
+	out->name = NULL;
 	return 0;
 }
 
-static int supervisor_only(const char *what)
+static ms_domain_id dom_id(const struct k_mem_domain *d)
 {
-	if (zms_user())
-		zms_oops_self(what);
-	return 0;
+	if (d == &k_mem_domain_default)
+		return MS_DOMAIN_DEFAULT;
+	return d && d->zms ? d->zms_id : MS_DOMAIN_NONE;
 }
 
 int k_mem_domain_init(struct k_mem_domain *domain, uint8_t num_parts,
 		      struct k_mem_partition *parts[])
 {
-	struct zms_domain *d;
-	int ret = 0;
+	struct ms_partition mp[CONFIG_MAX_DOMAIN_PARTITIONS];
+	ms_domain_id id;
+	int ret;
 
-	supervisor_only("k_mem_domain_init is for supervisor threads");
 	if (!domain || (num_parts && !parts) ||
 	    num_parts > CONFIG_MAX_DOMAIN_PARTITIONS)
 		return -EINVAL;
-	if (!domains)
-		domains = g_hash_table_new(g_direct_hash, g_direct_equal);
-	d = dom_of(domain);
-	if (!d) {
-		d = g_new0(struct zms_domain, 1);
-		g_hash_table_insert(domains, domain, d);
+	for (uint8_t i = 0; i < num_parts; i++) {
+		ret = to_ms(parts[i], &mp[i]);
+		if (ret)
+			return ret;
 	}
-	d->kd = domain;
-	d->n = 0;
-	domain->zms = d;
-	for (uint8_t i = 0; i < num_parts && ret == 0; i++)
-		ret = add_part(d, parts[i]);
-	if (ret)
-		d->n = 0;
-	domain->num_partitions = d->n;
-	return ret;
+	ret = ms_domain_new(zms.sim, NULL, mp, num_parts, &id);
+	if (ret) {
+		if (zms.verbose)
+			printk("k_mem_domain_init: %s\n",
+			       ms_domain_last_error(zms.sim));
+		return ret;
+	}
+	/* a domain initialised again is a new memsim domain; the old one
+	 * goes if no thread is in it */
+	if (domain->zms && domain != &k_mem_domain_default)
+		ms_domain_destroy(zms.sim, domain->zms_id);
+	domain->zms = (struct zms_domain *)domain;	/* marks it initialised */
+	domain->zms_id = id;
+	domain->num_partitions = num_parts;
+	return 0;
 }
 
 int k_mem_domain_add_partition(struct k_mem_domain *domain,
 			       struct k_mem_partition *part)
 {
-	struct zms_domain *d;
+	struct ms_partition mp;
+	int ret = to_ms(part, &mp);
 
-	supervisor_only("k_mem_domain_add_partition is for supervisor threads");
-	d = dom_of(domain);
-	if (!d)
+	if (dom_id(domain) == MS_DOMAIN_NONE)
 		return -EINVAL;
-	return add_part(d, part);
+	if (ret)
+		return ret;
+	ret = ms_domain_add_partition(zms.sim, dom_id(domain), &mp);
+	if (ret && zms.verbose)
+		printk("k_mem_domain_add_partition: %s\n",
+		       ms_domain_last_error(zms.sim));
+	if (ret == 0 && !zms_user())
+		domain->num_partitions++;
+	return ret;
 }
 
 int k_mem_domain_remove_partition(struct k_mem_domain *domain,
 				  struct k_mem_partition *part)
 {
-	struct zms_domain *d;
+	struct ms_partition mp;
+	int ret;
 
-	supervisor_only("k_mem_domain_remove_partition is for supervisor threads");
-	d = dom_of(domain);
-	if (!d || !part)
+	if (dom_id(domain) == MS_DOMAIN_NONE || !part)
 		return -EINVAL;
-	for (uint32_t i = 0; i < d->n; i++) {
-		if (d->parts[i]->start == part->start &&
-		    d->parts[i]->size == part->size) {
-			d->parts[i] = d->parts[--d->n];
-			domain->num_partitions = d->n;
-			return 0;
-		}
-	}
-	return -ENOENT;
+	ret = to_ms(part, &mp);
+	if (ret)
+		return -ENOENT;	/* never in any domain */
+	ret = ms_domain_remove_partition(zms.sim, dom_id(domain), &mp);
+	if (ret == 0 && !zms_user())
+		domain->num_partitions--;
+	return ret;
 }
 
 int k_mem_domain_add_thread(struct k_mem_domain *domain, k_tid_t thread)
 {
-	struct zms_domain *d;
+	struct zms_thread *t;
 
-	supervisor_only("k_mem_domain_add_thread is for supervisor threads");
-	d = dom_of(domain);
-	if (!d || !thread)
+	if (dom_id(domain) == MS_DOMAIN_NONE || !thread)
 		return -EINVAL;
-	zms_thread_of(thread)->domain = d;
-	return 0;
+	t = zms_thread_of(thread);
+	if (t->tid == MS_TID_NONE)
+		return -EINVAL;
+	return ms_domain_add_thread(zms.sim, dom_id(domain), t->tid);
 }
 
 int k_mem_domain_deinit(struct k_mem_domain *domain)
 {
-	struct zms_domain *d = dom_of(domain);
+	ms_domain_id id = dom_id(domain);
+	int ret;
 
-	if (!d || d == &default_domain)
+	if (id == MS_DOMAIN_NONE || id == MS_DOMAIN_DEFAULT)
 		return -EINVAL;
-	g_hash_table_remove(domains, domain);
-	g_free(d);
-	return 0;
+	ret = ms_domain_destroy(zms.sim, id);
+	if (ret == 0)
+		domain->zms = NULL;
+	return ret;
 }
 
+/* Does thread tid's domain give the user rights asked for over [lo, hi)? */
 bool zms_domain_allows(ms_tid tid, uintptr_t lo, uintptr_t hi, int write)
 {
-	struct zms_thread *t = zms_thread_by_tid(tid);
-	struct zms_domain *d = t && t->domain ? t->domain : &default_domain;
+	size_t size = 0;
+	uintptr_t base = (uintptr_t)ms_domain_arena(zms.sim, &size);
+	ms_domain_id dom;
+	unsigned need = write ? MS_PERM_WRITE : MS_PERM_READ;
 
-	for (uint32_t i = 0; i < d->n; i++) {
-		const struct k_mem_partition *p = d->parts[i];
-		unsigned user = p->attr & 7;
+	if (lo < base || hi > base + size || ms_domain_of(zms.sim, tid, &dom))
+		return false;
+	for (unsigned i = 0; i < ms_domain_max_partitions(zms.sim); i++) {
+		struct ms_partition p;
 
-		if (lo >= p->start && hi <= p->start + p->size &&
-		    (user & (write ? 2u : 1u)))
+		if (ms_domain_partition_get(zms.sim, dom, i, &p))
+			continue;
+		if (lo - base >= p.start && hi - base <= p.start + p.size &&
+		    (p.user & need))
 			return true;
 	}
 	return false;
@@ -203,11 +207,19 @@ int zms_app_parts_init(void)
 
 int zms_domains_init(void)
 {
-	default_domain.kd = &k_mem_domain_default;
-	k_mem_domain_default.zms = &default_domain;
+	k_mem_domain_default.zms = (struct zms_domain *)&k_mem_domain_default;
+	k_mem_domain_default.zms_id = MS_DOMAIN_DEFAULT;
 #ifdef CONFIG_USERSPACE
-	if (ztest_mem_partition.size)
-		return add_part(&default_domain, &ztest_mem_partition);
+	if (ztest_mem_partition.size) {
+		struct ms_partition mp;
+		int ret = to_ms(&ztest_mem_partition, &mp);
+
+		if (ret == 0)
+			ret = ms_domain_add_partition(zms.sim, MS_DOMAIN_DEFAULT, &mp);
+		if (ret == 0)
+			k_mem_domain_default.num_partitions = 1;
+		return ret;
+	}
 #endif
 	return 0;
 }

@@ -134,6 +134,11 @@ static FUNC_NORETURN void supervisor_fatal(unsigned reason, const char *why)
 		;
 }
 
+void zms_fatal_self(unsigned reason, const char *why)
+{
+	supervisor_fatal(reason, why);
+}
+
 void zms_oops_self(const char *why)
 {
 	if (zms_user() || (zms_thread_self() && zms_thread_self()->user)) {

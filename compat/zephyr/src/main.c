@@ -19,8 +19,9 @@
 #include <getopt.h>
 
 struct zms_kernel zms;
-struct k_thread z_main_thread;
-K_THREAD_STACK_DEFINE(z_main_stack, CONFIG_MAIN_STACK_SIZE);
+ZMS_KDATA struct k_thread z_main_thread;
+ZMS_KDATA K_THREAD_STACK_DEFINE(z_main_stack, CONFIG_MAIN_STACK_SIZE);
+extern char zms_arena_start[], zms_arena_end[];
 
 extern const struct zms_static_thread __start_zms_static_threads[] __attribute__((weak));
 extern const struct zms_static_thread __stop_zms_static_threads[] __attribute__((weak));
@@ -73,6 +74,7 @@ static int start_static_threads(void)
 		t->options = s->options;
 		t->stack = s->stack;
 		t->stack_size = s->stack_size;
+		t->kernel_only = s->kernel_only;
 		t->delay = s->delay_ms < 0 ? MS_FOREVER :
 			   zms_ticks(K_MSEC(s->delay_ms));
 		ret = zms_thread_create_on(t, true);
@@ -94,6 +96,12 @@ static int boot(uint64_t seed)
 	cfg.mmu_max_partitions = CONFIG_MAX_DOMAIN_PARTITIONS;
 	cfg.max_thread_indexes = CONFIG_MAX_THREAD_BYTES * 8;
 	cfg.time_slice = 0;
+	/* The program's partitions and kernel data become memsim's arena,
+	 * in place: domains partition it, user threads reach only their
+	 * domain's partitions of it. */
+	cfg.arena_at = zms_arena_start;
+	cfg.arena_size = (size_t)(zms_arena_end - zms_arena_start);
+	zms.arena = zms_arena_start;
 	ret = ms_sim_new(&cfg, &zms.sim);
 	if (ret)
 		return ret;

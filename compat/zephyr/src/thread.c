@@ -239,7 +239,8 @@ int zms_thread_create_on(struct zms_thread *t, bool host)
 	t->options &= ~(uint32_t)K_USER;	/* no user mode: all supervisor */
 #endif
 	ms_thread_attr_init(&attr);
-	attr.name = t->kt->name[0] ? t->kt->name : NULL;
+	/* a user caller may not read the struct k_thread: kernel memory */
+	attr.name = !zms_user() && t->kt->name[0] ? t->kt->name : NULL;
 	attr.priority = t->prio;
 	attr.stack_size = ROUND_UP(MAX(t->stack_size, (size_t)ZMS_MIN_STACK), 4096);
 	attr.options = 0;
@@ -432,6 +433,12 @@ void k_thread_user_mode_enter(k_thread_entry_t entry, void *p1, void *p2,
 	if (!t) {
 		printk("k_thread_user_mode_enter: not a Zephyr thread\n");
 		k_fatal_halt(K_ERR_KERNEL_PANIC);
+	}
+	if (t->kernel_only) {
+		/* a thread on a kernel-only stack has no privileged stack to
+		 * drop to user mode with (Zephyr panics) */
+		printk("k_thread_user_mode_enter: thread on a kernel stack\n");
+		zms_fatal_self(K_ERR_KERNEL_PANIC, "user mode on a kernel stack");
 	}
 	t->entry = entry;
 	t->p1 = p1;

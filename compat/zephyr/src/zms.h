@@ -52,6 +52,7 @@ struct zms_thread {
 	bool user;
 	bool started;		/* created on memsim */
 	bool essential;
+	bool kernel_only;	/* on a kernel stack: user mode is a panic */
 	ms_handle gate;		/* K_FOREVER: waits here for k_thread_start */
 	bool gate_wait;
 	int64_t delay;		/* memsim ticks to sleep first */
@@ -76,6 +77,7 @@ struct zms_kernel {
 	ms_tid keeper;		/* holds a permission on every static object */
 	ms_handle keeper_sem;
 	uintptr_t load_bias;
+	char *arena;		/* memsim's arena: the program's partitions and data */
 	/* interrupt context (irq_offload), the fatal hook */
 	int isr_depth;
 	unsigned irq_key;
@@ -93,6 +95,11 @@ struct zms_kernel {
 };
 
 extern struct zms_kernel zms;
+
+/* The layer's kernel objects (the main and test threads, their stacks,
+ * the default domain) are kernel memory: the linker script puts this
+ * section in memsim's arena, outside every partition. */
+#define ZMS_KDATA __attribute__((__section__("zms_kdata_layer")))
 
 #define ZMS_TICKS(timeout) zms_ticks(timeout)
 int64_t zms_ticks(k_timeout_t t);
@@ -121,6 +128,7 @@ void zms_threads_case_done(void);
 /* fatal.c */
 void zms_fatal_hook(struct ms_sim *sim, const struct ms_fault *f, void *user);
 FUNC_NORETURN void zms_oops_self(const char *why);
+FUNC_NORETURN void zms_fatal_self(unsigned reason, const char *why);
 
 /* ztest.c */
 void zms_ztest_run(void);

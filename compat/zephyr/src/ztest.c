@@ -46,8 +46,8 @@ struct case_rec {
 };
 
 const char *zms_filter;
-struct k_thread ztest_thread;
-K_THREAD_STACK_DEFINE(ztest_thread_stack, CONFIG_ZTEST_STACK_SIZE);
+ZMS_KDATA struct k_thread ztest_thread;
+ZMS_KDATA K_THREAD_STACK_DEFINE(ztest_thread_stack, CONFIG_ZTEST_STACK_SIZE);
 
 static GPtrArray *cases;		/* struct case_rec *, in run order */
 static jmp_buf *runner_jmp;		/* set while the runner runs test code */

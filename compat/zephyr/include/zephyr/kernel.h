@@ -221,9 +221,10 @@ struct zms_static_thread {
 	uint32_t options;
 	int32_t delay_ms;
 	const char *name;
+	bool kernel_only;	/* K_KERNEL_THREAD_DEFINE: never user mode */
 };
 #define Z_ZMS_THREAD_DEFINE(name_, stack_size_, entry_, p1_, p2_, p3_, prio_, \
-			    options_, delay_)                                  \
+			    options_, delay_, kernel_)                         \
 	K_THREAD_STACK_DEFINE(_k_thread_stack_##name_, stack_size_);           \
 	struct k_thread _k_thread_obj_##name_;                                 \
 	static const struct zms_static_thread _zms_static_thread_##name_       \
@@ -231,16 +232,16 @@ struct zms_static_thread {
 		&_k_thread_obj_##name_, _k_thread_stack_##name_,               \
 		K_THREAD_STACK_SIZEOF(_k_thread_stack_##name_), entry_,        \
 		(void *)(p1_), (void *)(p2_), (void *)(p3_), prio_, options_,  \
-		delay_, #name_ };                                              \
+		delay_, #name_, kernel_ };                                     \
 	const k_tid_t name_ = &_k_thread_obj_##name_
 #define K_THREAD_DEFINE(name, stack_size, entry, p1, p2, p3, prio, options,  \
 			delay)                                                 \
 	Z_ZMS_THREAD_DEFINE(name, stack_size, entry, p1, p2, p3, prio,        \
-			    options, delay)
+			    options, delay, false)
 #define K_KERNEL_THREAD_DEFINE(name, stack_size, entry, p1, p2, p3, prio,    \
 			       options, delay)                                 \
 	Z_ZMS_THREAD_DEFINE(name, stack_size, entry, p1, p2, p3, prio,        \
-			    options, delay)
+			    options, delay, true)
 
 k_tid_t k_thread_create(struct k_thread *new_thread, k_thread_stack_t *stack,
 			size_t stack_size, k_thread_entry_t entry, void *p1,
