@@ -77,6 +77,47 @@ int ms_scenario_load_string(const char *text, const char *display_name,
 			    struct ms_scenario **out,
 			    struct ms_scenario_error *err);
 
+/*
+ * A scenario parameter override (memsim sweep --set): one scalar key of
+ * the scenario format, as a dotted path, and its value.
+ *
+ *   key    "kernel.heap_size", "quota.bytes.limit", "sim.seed",
+ *          "groups.app.limit", "kernel.pools.shared"; an element of an
+ *          array of tables by its name: "actor.victim.start",
+ *          "workload.clients.count"
+ *   value  TOML value text ("8192", "1.5", "true", "\"8 KiB\""), or any
+ *          other text, taken as a string ("8KiB", "bytes")
+ *
+ * A key the file does not have is added (tables on its path too); an
+ * existing one is replaced. Then the loader validates the result exactly
+ * as a file: an unknown key or a bad value is refused with the loader's
+ * message and hint, prefixed with "--set KEY=VALUE: ".
+ */
+struct ms_scenario_override {
+	const char *key;
+	const char *value;
+};
+
+/*
+ * ms_scenario_load_file and ms_scenario_load_string with overrides
+ * ov[0..n), applied in order to the parsed file before validation. A key
+ * may be given once. n may be 0 (ov then may be NULL).
+ * @retval 0, -EINVAL, -ENOENT, -EACCES, -EISDIR, -EIO, -ENOMEM as
+ *         ms_scenario_load_file; -EINVAL also for a malformed override
+ *         (an empty or repeated key, a path through a scalar, an array
+ *         element by a name no element has, a table or an array as the
+ *         target or the value)
+ */
+int ms_scenario_load_file_overrides(const char *path,
+				    const struct ms_scenario_override *ov,
+				    size_t n, struct ms_scenario **out,
+				    struct ms_scenario_error *err);
+int ms_scenario_load_string_overrides(const char *text,
+				      const char *display_name,
+				      const struct ms_scenario_override *ov,
+				      size_t n, struct ms_scenario **out,
+				      struct ms_scenario_error *err);
+
 void ms_scenario_free(struct ms_scenario *sc);
 
 /*

@@ -22,6 +22,7 @@
 #include <memsim/quota.h>
 #include <memsim/thread.h>
 
+#include "scenario/override.h"
 #include "scenario/scn.h"
 
 #define MAX_THREADS_LIMIT 65536
@@ -1434,8 +1435,10 @@ static int load_doc(struct ms__lctx *c, const struct ms__tnode *doc,
 	return ret;
 }
 
-static int load_text(const char *text, size_t len, const char *file,
-		     struct ms_scenario **out, struct ms_scenario_error *err)
+int ms__scenario_load_text(const char *text, size_t len, const char *file,
+			   const struct ms_scenario_override *ov, size_t n_ov,
+			   struct ms_scenario **out,
+			   struct ms_scenario_error *err)
 {
 	struct ms__toml_error terr = { 0 };
 	struct ms__tnode *doc = NULL;
@@ -1455,6 +1458,12 @@ static int load_text(const char *text, size_t len, const char *file,
 			      "the file is not valid TOML (https://toml.io)",
 			      "%s", terr.message);
 		return -EINVAL;
+	}
+	/* --set: applied to the tree, then validated as the file is */
+	ret = n_ov ? ms__override_apply(doc, ov, n_ov, file, err) : 0;
+	if (ret) {
+		ms__tnode_free(doc);
+		return ret;
 	}
 	sc = g_new0(struct ms_scenario, 1);
 	scenario_init(sc);
@@ -1481,6 +1490,7 @@ static int load_text(const char *text, size_t len, const char *file,
 	g_array_free(c.data_refs, TRUE);
 	ms__tnode_free(doc);
 	if (ret) {
+		ms__override_explain(ov, n_ov, err);
 		ms_scenario_free(sc);
 		return ret;
 	}
@@ -1498,11 +1508,20 @@ int ms_scenario_load_string(const char *text, const char *display_name,
 		ms__error_set(err, display_name, 0, 0, NULL, "no text to load");
 		return -EINVAL;
 	}
-	return load_text(text, strlen(text), display_name, out, err);
+	return ms__scenario_load_text(text, strlen(text), display_name, NULL, 0,
+				      out, err);
 }
 
 int ms_scenario_load_file(const char *path, struct ms_scenario **out,
 			  struct ms_scenario_error *err)
+{
+	return ms__scenario_load_file(path, NULL, 0, out, err);
+}
+
+int ms__scenario_load_file(const char *path,
+			   const struct ms_scenario_override *ov, size_t n_ov,
+			   struct ms_scenario **out,
+			   struct ms_scenario_error *err)
 {
 	GError *gerr = NULL;
 	gchar *text = NULL;
@@ -1528,7 +1547,7 @@ int ms_scenario_load_file(const char *path, struct ms_scenario **out,
 		g_error_free(gerr);
 		return ret;
 	}
-	ret = load_text(text, len, path, out, err);
+	ret = ms__scenario_load_text(text, len, path, ov, n_ov, out, err);
 	g_free(text);
 	return ret;
 }
