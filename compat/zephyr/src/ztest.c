@@ -454,7 +454,7 @@ int zms_ztest_report(const char *json_path)
 			}
 			printk("SUITE %s - %3u.%02u%% [%s]: pass = %u, fail = %u, "
 			       "skip = %u, total = %u duration = %.3f seconds\n",
-			       f ? "FAIL" : "PASS",
+			       f ? "FAIL" : (!p && s) ? "SKIP" : "PASS",
 			       p + f ? 100 * p / (p + f) : 0,
 			       p + f ? (10000 * p / (p + f)) % 100 : 0,
 			       last_suite, p, f, s, p + f + s,

@@ -57,9 +57,9 @@ typedef void (*ztest_suite_teardown_t)(void *fixture);
 		.predicate = (predicate_),                                       \
 	}
 
-#define Z_ZTEST(suite, fn, t_options)                                        \
+/* The test's node in zms_ztest_tests, and its wrapper's declaration. */
+#define Z_ZMS_TEST_NODE(suite, fn, t_options)                                \
 	static void _##suite##_##fn##_wrapper(void *data);                    \
-	static void suite##_##fn(void);                                       \
 	static const struct ztest_unit_test z_ztest_unit_test__##suite##__##fn  \
 		__attribute__((__section__("zms_ztest_tests"), __used__,        \
 			       __aligned__(8))) = {                              \
@@ -67,7 +67,11 @@ typedef void (*ztest_suite_teardown_t)(void *fixture);
 		.name = #fn,                                                     \
 		.test = _##suite##_##fn##_wrapper,                               \
 		.thread_options = (t_options),                                   \
-	};                                                                     \
+	}
+
+#define Z_ZTEST(suite, fn, t_options)                                        \
+	Z_ZMS_TEST_NODE(suite, fn, t_options);                                \
+	static void suite##_##fn(void);                                       \
 	static void _##suite##_##fn##_wrapper(void *data)                     \
 	{                                                                      \
 		ARG_UNUSED(data);                                              \
@@ -76,16 +80,8 @@ typedef void (*ztest_suite_teardown_t)(void *fixture);
 	static inline void suite##_##fn(void)
 
 #define Z_ZTEST_F(suite, fn, t_options)                                      \
-	static void _##suite##_##fn##_wrapper(void *data);                    \
+	Z_ZMS_TEST_NODE(suite, fn, t_options);                                \
 	static void suite##_##fn(struct suite##_fixture *fixture);            \
-	static const struct ztest_unit_test z_ztest_unit_test__##suite##__##fn  \
-		__attribute__((__section__("zms_ztest_tests"), __used__,        \
-			       __aligned__(8))) = {                              \
-		.test_suite_name = #suite,                                       \
-		.name = #fn,                                                     \
-		.test = _##suite##_##fn##_wrapper,                               \
-		.thread_options = (t_options),                                   \
-	};                                                                     \
 	static void _##suite##_##fn##_wrapper(void *data)                     \
 	{                                                                      \
 		suite##_##fn((struct suite##_fixture *)data);                  \
