@@ -350,7 +350,10 @@ static int build(struct ztest *z)
 		goto out;
 	}
 	g_mkdir_with_parents(z->obj, 0755);
-	layer_in = MAX(newest(layinc, ".h", 0), newest(z->gen, NULL, 0));
+	/* the generated headers and marshallers are inputs; the linker
+	 * script, written after the objects, is not */
+	layer_in = MAX(newest(layinc, ".h", 0), newest(z->gen, ".h", 0));
+	layer_in = MAX(layer_in, newest(z->gen, ".c", 0));
 	layer_in = MAX(layer_in, newest(laysrc, ".h", 0));
 	test_in = MAX(layer_in, newest(z->dir, ".h", 0));
 	for (guint i = 0; i < layer->len; i++) {
