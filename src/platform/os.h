@@ -66,6 +66,12 @@ int ms__os_discard(struct ms__os *os, void *addr, size_t len);
 
 /* A memfd of len bytes, and shared mappings of it (for double mappings). */
 int ms__os_memfd(struct ms__os *os, const char *name, size_t len, int *fd_out);
+/* Map fd's [off, off+len) shared at exactly at (MAP_FIXED), replacing
+ * what was there. */
+int ms__os_map_fd_at(struct ms__os *os, int fd, size_t off, size_t len,
+		     unsigned prot, void *at);
+/* Put private zeroed read-write memory at exactly at (MAP_FIXED). */
+int ms__os_map_anon_at(struct ms__os *os, void *at, size_t len);
 int ms__os_map_fd(struct ms__os *os, int fd, size_t off, size_t len,
 		  unsigned prot, void **out);
 void ms__os_close(int fd);
