@@ -28,6 +28,7 @@
 
 #include <memsim/memsim.h>
 
+#include "ztest_cli.h"
 #include "sweep.h"
 
 #if __has_include(<memsim/quota.h>)
@@ -97,7 +98,9 @@ static const char summary[] =
 	"  sweep SCENARIO.toml      run it over a grid of seeds, policies "
 	"and parameters\n"
 	"  sweep-report FILE...     merge and summarise sweep records "
-	"('memsim sweep --help')";
+	"('memsim sweep --help')\n"
+	"  ztest DIR                build and run a Zephyr test directory "
+	"('memsim ztest --help')";
 
 static const char description[] =
 	"Exit status:\n"
@@ -823,11 +826,13 @@ int main(int argc, char **argv)
 	GError *error = NULL;
 	int ret;
 
-	/* subcommands with options of their own (sim/sweep*.c) */
+	/* subcommands with options of their own (sim/sweep*.c, sim/ztest.c) */
 	if (argc >= 2 && !strcmp(argv[1], "sweep"))
 		return ms_cli_sweep(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "sweep-report"))
 		return ms_cli_sweep_report(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "ztest"))
+		return ms_cli_ztest(argc - 1, argv + 1);
 	ctx = g_option_context_new("[COMMAND] SCENARIO.toml");
 	g_option_context_set_summary(ctx, summary);
 	g_option_context_set_description(ctx, description);

@@ -61,6 +61,16 @@ struct ms_config {
 	uint32_t mpu_regions;		/* 8 or 16 on ARMv7-M/ARMv8-M */
 	uint32_t mmu_max_partitions;	/* partition limit under MS_ARCH_MMU */
 	size_t arena_size;		/* memory arena that domains partition */
+	/*
+	 * NULL: the arena is memory of its own. Otherwise a page-aligned
+	 * range of the caller's own memory (arena_size bytes, a page
+	 * multiple) that becomes the arena: its contents are kept, and
+	 * simulated threads reach it at the same addresses, now under the
+	 * domains' protection. ms_sim_free() gives it back as ordinary
+	 * memory, contents kept. For a program whose static data is what
+	 * domains partition (memsim's Zephyr layer: docs/zephyr.md).
+	 */
+	void *arena_at;
 };
 
 /* Fill cfg with the documented defaults (see docs/architecture.md). */

@@ -84,6 +84,10 @@ static int config_check(const struct ms_config *c)
 		return -EINVAL;
 	if (c->arch != MS_ARCH_MMU && c->mpu_regions != 8 && c->mpu_regions != 16)
 		return -EINVAL;
+	/* an adopted arena: whole pages (the domain subsystem checks the
+	 * size against the host's page) */
+	if (c->arena_at && ((uintptr_t)c->arena_at & 4095))
+		return -EINVAL;
 	return 0;
 }
 

@@ -198,6 +198,33 @@ int ms__os_map_fd(struct ms__os *os, int fd, size_t off, size_t len,
 	return 0;
 }
 
+int ms__os_map_fd_at(struct ms__os *os, int fd, size_t off, size_t len,
+		     unsigned prot, void *at)
+{
+	void *p;
+
+	if (count_call(os, MS__OS_MAP))
+		return -ENOMEM;
+	p = mmap(at, len, host_prot(prot), MAP_SHARED | MAP_FIXED, fd,
+		 (off_t)off);
+	if (p == MAP_FAILED)
+		return -errno;
+	return 0;
+}
+
+int ms__os_map_anon_at(struct ms__os *os, void *at, size_t len)
+{
+	void *p;
+
+	if (count_call(os, MS__OS_MAP))
+		return -ENOMEM;
+	p = mmap(at, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	return 0;
+}
+
 void ms__os_close(int fd)
 {
 	if (fd >= 0)

@@ -66,6 +66,12 @@ int ms__os_discard(struct ms__os *os, void *addr, size_t len);
 
 /* A memfd of len bytes, and shared mappings of it (for double mappings). */
 int ms__os_memfd(struct ms__os *os, const char *name, size_t len, int *fd_out);
+/* Map fd's [off, off+len) shared at exactly at (MAP_FIXED), replacing
+ * what was there. */
+int ms__os_map_fd_at(struct ms__os *os, int fd, size_t off, size_t len,
+		     unsigned prot, void *at);
+/* Put private zeroed read-write memory at exactly at (MAP_FIXED). */
+int ms__os_map_anon_at(struct ms__os *os, void *at, size_t len);
 int ms__os_map_fd(struct ms__os *os, int fd, size_t off, size_t len,
 		  unsigned prot, void **out);
 void ms__os_close(int fd);
@@ -105,13 +111,8 @@ void ms__os_regs_restore(void *ucontext, const uint64_t regs[MS__OS_REGS_MAX]);
 /* ---- end of os_domain.c --------------------------------------------- */
 
 /* ---- device memory (os_device.c) ------------------------------------- */
-/*
- * Pages that move between memfds: a page of a view is re-pointed at
- * another file (or back at its own) with a fixed mapping over it.
- */
-/* Map [off, off+len) of fd shared at exactly addr, over what was there. */
-int ms__os_map_fd_at(struct ms__os *os, void *addr, int fd, size_t off,
-		     size_t len, unsigned prot);
+/* (A page of a view is re-pointed at another memfd, or back at its own,
+ * with ms__os_map_fd_at above.) */
 /* Put an inaccessible reservation that holds no memory at exactly
  * [addr, addr+len), over what was there: nothing reaches the old pages
  * through it, and the address range is not handed out again. */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Host calls for device memory (src/mem/device): re-pointing a page of a
- * view at another memfd, reserving a range that must fault from now on,
- * and counting what still maps a device's memfd.
+ * Host calls for device memory (src/mem/device): reserving a range that
+ * must fault from now on, and counting what still maps a device's memfd.
+ * (Re-pointing a page of a view at another memfd is ms__os_map_fd_at, in
+ * os.c.)
  *
  * What it models: a page table entry that changes from one physical frame
  * to another (a page migrated between system RAM and a device), and the
@@ -18,25 +19,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
-
-/* The sim's protection bits are the host's (checked here, where both are
- * in sight), so they pass through unchanged. */
-_Static_assert(MS__PROT_READ == PROT_READ && MS__PROT_WRITE == PROT_WRITE &&
-	       MS__PROT_EXEC == PROT_EXEC && MS__PROT_NONE == PROT_NONE,
-	       "enum ms__prot matches the host's PROT_ bits");
-
-int ms__os_map_fd_at(struct ms__os *os, void *addr, int fd, size_t off,
-		     size_t len, unsigned prot)
-{
-	void *p;
-
-	(void)os;
-	p = mmap(addr, len, (int)prot, MAP_SHARED | MAP_FIXED, fd,
-		 (off_t)off);
-	if (p == MAP_FAILED)
-		return -errno;
-	return 0;
-}
 
 int ms__os_reserve_at(struct ms__os *os, void *addr, size_t len)
 {

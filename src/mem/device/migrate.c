@@ -51,13 +51,13 @@ static void view_run_flush(struct hostq *q)
 	if (!q->vremap)
 		ret = ms__os_protect(NULL, a, len, q->vprot);
 	else if (q->vdev == NONE8)
-		ret = ms__os_map_fd_at(NULL, a, m->fd,
+		ret = ms__os_map_fd_at(NULL, m->fd,
 				       (size_t)q->vfirst * ds->page, len,
-				       q->vprot);
+				       q->vprot, a);
 	else
-		ret = ms__os_map_fd_at(NULL, a, ds->dev[q->vdev]->fd,
+		ret = ms__os_map_fd_at(NULL, ds->dev[q->vdev]->fd,
 				       (size_t)q->vframe * ds->page, len,
-				       q->vprot);
+				       q->vprot, a);
 	/* Memcheck must not report the accesses the fault path resolves. */
 	if (!ret && !(q->vprot & MS__PROT_READ))
 		ms__os_vg_addressable(a, len);

@@ -94,6 +94,7 @@ struct ms__domains {
 	int fd;				/* only while mapping */
 	uint8_t *user;			/* what simulated threads address */
 	uint8_t *kmap;			/* the kernel's direct map */
+	bool adopted;			/* user is ms_config.arena_at */
 	size_t size;
 	size_t page;			/* host page */
 	uint32_t npages;

@@ -604,17 +604,32 @@ int ms__arena_init(struct ms__domains *ds)
 	if (ds->size / ds->page > UINT32_MAX / 4)
 		return -EINVAL;
 	ds->npages = (uint32_t)(ds->size / ds->page);
+	if (cfg->arena_at && ds->size != cfg->arena_size)
+		return -EINVAL;	/* an adopted range is whole pages */
 	ret = ms__os_memfd(ds->os, "memsim-arena", ds->size, &ds->fd);
 	if (ret)
 		return ret;
-	ret = ms__os_map_fd(ds->os, ds->fd, 0, ds->size, MS__PROT_RW, &u);
-	if (ret)
-		return ret;
-	ds->user = u;
 	ret = ms__os_map_fd(ds->os, ds->fd, 0, ds->size, MS__PROT_RW, &k);
 	if (ret)
 		return ret;
 	ds->kmap = k;
+	if (cfg->arena_at) {
+		/* The caller's range becomes the arena in place: its bytes
+		 * move into the memfd, then the user mapping replaces it at
+		 * the same address. */
+		memcpy(k, cfg->arena_at, ds->size);
+		ret = ms__os_map_fd_at(ds->os, ds->fd, 0, ds->size, MS__PROT_RW,
+				       cfg->arena_at);
+		if (ret)
+			return ret;
+		u = cfg->arena_at;
+		ds->adopted = true;
+	} else {
+		ret = ms__os_map_fd(ds->os, ds->fd, 0, ds->size, MS__PROT_RW, &u);
+		if (ret)
+			return ret;
+	}
+	ds->user = u;
 	/* The two mappings keep the memory alive: a sim holds no descriptor. */
 	ms__os_close(ds->fd);
 	ds->fd = -1;
@@ -654,8 +669,19 @@ void ms__arena_fini(struct ms__domains *ds)
 		ms__os_step_handler_put();
 	for (unsigned i = 0; i < STEP_PAGES; i++)
 		g_free(ds->step.snap[i]);
-	if (ds->user)
+	if (ds->user && ds->adopted) {
+		/* Give the caller its memory back as it is now, as ordinary
+		 * memory. Only the host runs here, and the arena is open to
+		 * it (a switch to the host opens it all). */
+		void *save = g_malloc(ds->size);
+
+		memcpy(save, ds->user, ds->size);
+		if (ms__os_map_anon_at(ds->os, ds->user, ds->size) == 0)
+			memcpy(ds->user, save, ds->size);
+		g_free(save);
+	} else if (ds->user) {
 		ms__os_unmap(ds->os, ds->user, ds->size);
+	}
 	if (ds->kmap)
 		ms__os_unmap(ds->os, ds->kmap, ds->size);
 	ms__os_close(ds->fd);

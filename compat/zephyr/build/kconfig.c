@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * memsim's Zephyr layer: the configuration of a test (Zephyr's Kconfig
+ * output, <zephyr/autoconf.h>).
+ *
+ * Files have the prj.conf syntax: CONFIG_NAME=y|n|number|"string", '#'
+ * comments, blank lines. Later assignments win (defaults, then prj.conf,
+ * then the scenario's extra_configs), as Kconfig's fragments do. A few
+ * options are tied the way Zephyr's Kconfig ties them: CONFIG_TEST_USERSPACE
+ * selects CONFIG_USERSPACE (and =n, set by a test, turns the layer's
+ * default user mode off unless the test sets CONFIG_USERSPACE itself);
+ * without user mode there are no memory domains.
+ *
+ * Invariant: a name maps to its last value; the header lists every option
+ * that is not n, in name order, so the same inputs give the same bytes.
+ */
+#include "gen.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+struct zms_kconfig {
+	GHashTable *vals;	/* name -> value text (y, n, 12, "s") */
+	GHashTable *by_test;	/* names the test set */
+};
+
+struct zms_kconfig *zms_kconfig_new(void)
+{
+	struct zms_kconfig *k = g_new0(struct zms_kconfig, 1);
+
+	k->vals = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	k->by_test = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	return k;
+}
+
+void zms_kconfig_free(struct zms_kconfig *k)
+{
+	if (!k)
+		return;
+	g_hash_table_destroy(k->vals);
+	g_hash_table_destroy(k->by_test);
+	g_free(k);
+}
+
+const char *zms_kconfig_get(const struct zms_kconfig *k, const char *name)
+{
+	return g_hash_table_lookup(k->vals, name);
+}
+
+static bool valid_value(const char *v)
+{
+	size_t n = strlen(v);
+	char *end;
+
+	if (!strcmp(v, "y") || !strcmp(v, "n"))
+		return true;
+	if (n >= 2 && v[0] == '"' && v[n - 1] == '"')
+		return true;
+	if (n == 0)
+		return false;
+	errno = 0;
+	(void)g_ascii_strtoll(v, &end, 0);
+	return !errno && *end == '\0';
+}
+
+int zms_kconfig_set(struct zms_kconfig *k, const char *line,
+		    const char *origin, int lineno, bool by_test, char **err)
+{
+	const char *p = line, *eq;
+	char *name, *val;
+	size_t col;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '#' || *p == '\0' || *p == '\n' || *p == '\r')
+		return 0;
+	col = (size_t)(p - line) + 1;
+	if (strncmp(p, "CONFIG_", 7)) {
+		*err = g_strdup_printf("%s:%d:%zu: expected CONFIG_NAME=VALUE",
+				       origin, lineno, col);
+		return -EINVAL;
+	}
+	eq = strchr(p, '=');
+	if (!eq) {
+		*err = g_strdup_printf("%s:%d:%zu: expected '=' after the name",
+				       origin, lineno, col + strlen(p));
+		return -EINVAL;
+	}
+	for (const char *q = p; q < eq; q++) {
+		if (!g_ascii_isalnum(*q) && *q != '_') {
+			*err = g_strdup_printf("%s:%d:%zu: '%c' in an option name",
+					       origin, lineno,
+					       col + (size_t)(q - p), *q);
+			return -EINVAL;
+		}
+	}
+	name = g_strndup(p, (gsize)(eq - p));
+	val = g_strstrip(g_strdup(eq + 1));
+	if (!valid_value(val)) {
+		*err = g_strdup_printf("%s:%d:%zu: %s: expected y, n, a number "
+				       "or a \"string\", not '%s'", origin,
+				       lineno, col + (size_t)(eq - p) + 1, name,
+				       val);
+		g_free(name);
+		g_free(val);
+		return -EINVAL;
+	}
+	if (by_test)
+		g_hash_table_add(k->by_test, g_strdup(name));
+	g_hash_table_replace(k->vals, name, val);
+	return 0;
+}
+
+int zms_kconfig_load(struct zms_kconfig *k, const char *path, bool by_test,
+		     char **err)
+{
+	gchar *text;
+	gchar **lines;
+	GError *e = NULL;
+	int ret = 0;
+
+	if (!g_file_get_contents(path, &text, NULL, &e)) {
+		ret = e->code == G_FILE_ERROR_NOENT ? -ENOENT : -EIO;
+		*err = g_strdup_printf("%s: %s", path, e->message);
+		g_error_free(e);
+		return ret;
+	}
+	lines = g_strsplit(text, "\n", -1);
+	for (int i = 0; lines[i] && ret == 0; i++)
+		ret = zms_kconfig_set(k, lines[i], path, i + 1, by_test, err);
+	g_strfreev(lines);
+	g_free(text);
+	return ret;
+}
+
+static bool is_y(struct zms_kconfig *k, const char *name)
+{
+	const char *v = zms_kconfig_get(k, name);
+
+	return v && !strcmp(v, "y");
+}
+
+static bool set_by_test(struct zms_kconfig *k, const char *name)
+{
+	return g_hash_table_contains(k->by_test, name);
+}
+
+static void tie(struct zms_kconfig *k)
+{
+	const char *tu = zms_kconfig_get(k, "CONFIG_TEST_USERSPACE");
+
+	if (tu && !strcmp(tu, "y"))
+		g_hash_table_replace(k->vals, g_strdup("CONFIG_USERSPACE"),
+				     g_strdup("y"));
+	else if (tu && !strcmp(tu, "n") &&
+		 set_by_test(k, "CONFIG_TEST_USERSPACE") &&
+		 !set_by_test(k, "CONFIG_USERSPACE"))
+		g_hash_table_replace(k->vals, g_strdup("CONFIG_USERSPACE"),
+				     g_strdup("n"));
+	if (!is_y(k, "CONFIG_USERSPACE")) {
+		g_hash_table_replace(k->vals, g_strdup("CONFIG_MEM_DOMAIN_ISOLATED_STACKS"),
+				     g_strdup("n"));
+		g_hash_table_replace(k->vals, g_strdup("CONFIG_DYNAMIC_OBJECTS"),
+				     g_strdup("n"));
+	}
+}
+
+static gint cmp_str(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int zms_kconfig_write(struct zms_kconfig *k, const char *path, char **err)
+{
+	GPtrArray *names = g_ptr_array_new();
+	GString *out = g_string_new("/* Generated by memsim ztest: the test's "
+				    "configuration. Do not edit. */\n"
+				    "#ifndef ZMS_AUTOCONF_H\n"
+				    "#define ZMS_AUTOCONF_H\n");
+	GHashTableIter it;
+	gpointer key, val;
+	GError *e = NULL;
+	int ret = 0;
+
+	tie(k);
+	g_hash_table_iter_init(&it, k->vals);
+	while (g_hash_table_iter_next(&it, &key, &val))
+		g_ptr_array_add(names, key);
+	g_ptr_array_sort(names, cmp_str);
+	for (guint i = 0; i < names->len; i++) {
+		const char *n = names->pdata[i];
+		const char *v = g_hash_table_lookup(k->vals, n);
+
+		if (!strcmp(v, "n"))
+			continue;
+		g_string_append_printf(out, "#define %s %s\n", n,
+				       strcmp(v, "y") ? v : "1");
+	}
+	g_string_append(out, "#endif\n");
+	if (!g_file_set_contents(path, out->str, (gssize)out->len, &e)) {
+		*err = g_strdup_printf("%s: %s", path, e->message);
+		g_error_free(e);
+		ret = -EIO;
+	}
+	g_string_free(out, TRUE);
+	g_ptr_array_free(names, TRUE);
+	return ret;
+}
