@@ -80,4 +80,29 @@ static inline double median_ratio(const double *x, const double *base, int n)
 	return median(r, n);
 }
 
+/*
+ * ns per mprotect of one page inside a bigger mapping (each call splits the
+ * mapping or merges it back), n pairs (close, open) timed with clock.
+ */
+#include <sys/mman.h>
+#include <unistd.h>
+static inline double bench_mprotect_page(long n, double (*clock)(void))
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	char *m = mmap(NULL, 16 * page, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *p = m + 8 * page;
+	double t0, t1;
+
+	p[0] = 1;
+	t0 = clock();
+	for (long i = 0; i < n; i++) {
+		mprotect(p, page, PROT_NONE);
+		mprotect(p, page, PROT_READ | PROT_WRITE);
+	}
+	t1 = clock();
+	munmap(m, 16 * page);
+	return (t1 - t0) / (2.0 * n);
+}
+
 #endif

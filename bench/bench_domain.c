@@ -38,23 +38,7 @@
 
 static double bench_mprotect(long n)
 {
-	size_t page = ms__os_page_size();
-	/* a page inside a bigger mapping, as an arena page is: each call
-	 * splits the mapping or merges it back */
-	char *m = mmap(NULL, 16 * page, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	char *p = m + 8 * page;
-	double t0, t1;
-
-	p[0] = 1;
-	t0 = now_ns();
-	for (long i = 0; i < n; i++) {
-		mprotect(p, page, PROT_NONE);
-		mprotect(p, page, PROT_READ | PROT_WRITE);
-	}
-	t1 = now_ns();
-	munmap(m, 16 * page);
-	return (t1 - t0) / (2.0 * n);
+	return bench_mprotect_page(n, now_ns);
 }
 
 /* ---- switches ---------------------------------------------------------- */

@@ -52,6 +52,8 @@ struct cli {
 	gchar *policies;
 	gchar *mode;
 	gchar *modes;
+	gchar *devpol;		/* --device-policy */
+	gchar *devpols;		/* --device-policies */
 	gchar *json;
 	gchar *csv;
 	gchar *trace;
@@ -62,6 +64,7 @@ struct cli {
 	gboolean no_host;
 
 	/* derived */
+	const char *devpol_now;	/* the device policy of the next run */
 	bool seed_set;
 	uint64_t seed;
 	FILE *json_f, *csv_f, *trace_f, *svg_f;
@@ -259,6 +262,7 @@ static int run_one(struct cli *c, const struct ms_scenario *sc,
 	ms_scenario_run_opts_init(&opts);
 	opts.policy = policy;
 	opts.ipc_mode = mode;
+	opts.device_policy = c->devpol_now;
 	opts.seed_set = c->seed_set;
 	opts.seed = c->seed;
 	opts.without_attackers = without_attackers;
@@ -386,6 +390,30 @@ static void print_names(GPtrArray *names, size_t w)
 	}
 }
 
+/* The third axis: device policies of each kind ([device_policy]). */
+static void list_device_policies(void)
+{
+	struct ms_config cfg;
+	struct ms_sim *sim;
+
+	ms_config_init(&cfg);
+	if (ms_sim_new(&cfg, &sim))
+		return;
+	printf("\nDevice policies ([device_policy]; --device-policy, "
+	       "--device-policies):\n");
+	for (int k = 0; k < MS_DEVPOL__COUNT; k++) {
+		printf("  %s:\n", ms_device_policy_kind_name(k));
+		for (size_t i = 0; i < ms_device_policy_count(sim, k); i++) {
+			const struct ms_device_policy_ops *o =
+				ms_device_policy_at(sim, k, i);
+
+			printf("    %-18s %s\n", o->name,
+			       o->summary ? o->summary : "");
+		}
+	}
+	ms_sim_free(sim);
+}
+
 static int cmd_list_policies(struct cli *c)
 {
 	GPtrArray *names = known_policies();
@@ -402,6 +430,7 @@ static int cmd_list_policies(struct cli *c)
 		printf("\nIPC accounting modes (--mode, --modes):\n");
 		print_names(modes, w);
 	}
+	list_device_policies();
 	g_ptr_array_free(names, TRUE);
 	g_ptr_array_free(modes, TRUE);
 	return fflush(stdout) ? EXIT_INTERNAL : EXIT_PASS;
@@ -465,6 +494,7 @@ static int cmd_run(struct cli *c, const char *path)
 		ret = EXIT_USAGE;
 		goto out;
 	}
+	c->devpol_now = c->devpol;
 	ret = run_one(c, sc, c->policy, c->mode, false, &res);
 	if (ret != EXIT_PASS)
 		goto out;
@@ -556,11 +586,32 @@ static int compare_axes(struct cli *c, const struct ms_scenario *sc,
 	return EXIT_PASS;
 }
 
+/*
+ * The third axis: the device-policy combinations of a scenario with
+ * devices (--device-policies, --device-policy, else all it names); {NULL}
+ * without devices.
+ */
+static int device_axis(struct cli *c, const struct ms_scenario *sc,
+		       GPtrArray *out)
+{
+	const char *list = c->devpols ? c->devpols : c->devpol;
+
+	if (list)
+		return split_list(list, "--device-policies", "device policy",
+				  out);
+	for (size_t i = 0; i < ms_scenario_device_policy_count(sc); i++)
+		g_ptr_array_add(out, g_strdup(ms_scenario_device_policy(sc, i)));
+	if (!out->len)
+		g_ptr_array_add(out, NULL);
+	return EXIT_PASS;
+}
+
 static int cmd_compare(struct cli *c, const char *path)
 {
 	struct ms_scenario *sc = NULL;
 	GPtrArray *policies = g_ptr_array_new_with_free_func(g_free);
 	GPtrArray *modes = g_ptr_array_new_with_free_func(g_free);
+	GPtrArray *devpols = g_ptr_array_new_with_free_func(g_free);
 	GPtrArray *results = g_ptr_array_new_with_free_func(
 		(GDestroyNotify)ms_scenario_result_free);
 	struct ms_report *rep = NULL;
@@ -569,6 +620,8 @@ static int cmd_compare(struct cli *c, const char *path)
 	if (ret != EXIT_PASS)
 		goto out;
 	ret = compare_axes(c, sc, policies, modes);
+	if (ret == EXIT_PASS)
+		ret = device_axis(c, sc, devpols);
 	if (ret != EXIT_PASS)
 		goto out;
 	if (open_outputs(c) < 0) {
@@ -582,11 +635,14 @@ static int cmd_compare(struct cli *c, const char *path)
 	ms_report_set_scenario(rep, sc);
 	ms_report_set_flags(rep, (c->no_host ? MS_REPORT_NO_HOST : 0) |
 			    (c->verbose ? MS_REPORT_VERBOSE : 0));
-	for (unsigned i = 0; i < policies->len * modes->len; i++) {
-		const char *pol = policies->pdata[i / modes->len];
-		const char *mode = modes->pdata[i % modes->len];
+	for (unsigned i = 0; i < policies->len * modes->len * devpols->len;
+	     i++) {
+		unsigned pm = i / devpols->len;
+		const char *pol = policies->pdata[pm / modes->len];
+		const char *mode = modes->pdata[pm % modes->len];
 		struct ms_scenario_result *res = NULL, *base = NULL;
 
+		c->devpol_now = devpols->pdata[i % devpols->len];
 		ret = run_one(c, sc, pol, mode, false, &res);
 		if (ret != EXIT_PASS)
 			goto out;
@@ -612,6 +668,7 @@ out:
 	g_ptr_array_free(results, TRUE);
 	g_ptr_array_free(policies, TRUE);
 	g_ptr_array_free(modes, TRUE);
+	g_ptr_array_free(devpols, TRUE);
 	ms_scenario_free(sc);
 	return ret;
 }
@@ -686,6 +743,16 @@ static int dispatch(struct cli *c, GOptionContext *ctx, int argc, char **argv)
 			    "one IPC accounting mode");
 		return EXIT_USAGE;
 	}
+	if (c->devpols && strcmp(cmd, "compare") != 0) {
+		usage_error("--device-policies is for compare; use "
+			    "--device-policy to run under one");
+		return EXIT_USAGE;
+	}
+	if (c->devpols && c->devpol) {
+		usage_error("give --device-policy or --device-policies, not "
+			    "both");
+		return EXIT_USAGE;
+	}
 	if ((c->policies && c->policy) || (c->modes && c->mode)) {
 		usage_error("give %s or %s, not both",
 			    c->policies && c->policy ? "--policy" : "--mode",
@@ -723,6 +790,12 @@ int main(int argc, char **argv)
 		  "first)", "NAME" },
 		{ "modes", 'M', 0, G_OPTION_ARG_STRING, &c.modes,
 		  "compare: the IPC accounting modes, comma-separated",
+		  "A,B,..." },
+		{ "device-policy", 'D', 0, G_OPTION_ARG_STRING, &c.devpol,
+		  "Device-policy combination to run under, as the scenario "
+		  "labels it (default: its first)", "LABEL" },
+		{ "device-policies", 0, 0, G_OPTION_ARG_STRING, &c.devpols,
+		  "compare: the device-policy combinations, comma-separated",
 		  "A,B,..." },
 		{ "json", 'j', 0, G_OPTION_ARG_FILENAME, &c.json,
 		  "Write the JSON report to FILE ('-': standard output, "
@@ -808,6 +881,8 @@ out:
 	g_free(c.policies);
 	g_free(c.mode);
 	g_free(c.modes);
+	g_free(c.devpol);
+	g_free(c.devpols);
 	g_free(c.json);
 	g_free(c.csv);
 	g_free(c.trace);

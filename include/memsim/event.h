@@ -56,7 +56,13 @@ typedef uint32_t ms_tid;	/* thread id: 1, 2, 3, ... never reused */
 	X(IPC_SEND, "ipc-send", "bytes", "destination node")                \
 	X(IPC_RECV, "ipc-recv", "bytes", "node")                            \
 	X(IPC_DENY, "ipc-deny", "bytes", "errno")                           \
-	X(IPC_DROP, "ipc-drop", "bytes", "node")
+	X(IPC_DROP, "ipc-drop", "bytes", "node")                            \
+	X(DEVICE_ONLINE, "device-online", "device", "blocks onlined")       \
+	X(DEVICE_OFFLINE, "device-offline", "device", "blocks offlined")    \
+	X(DEVICE_WITHDRAW, "device-withdraw", "device", "pages lost")       \
+	X(DEVICE_MIGRATE, "device-migrate", "device | to-RAM bit 32", "pages") \
+	X(DEVICE_FAULT, "device-fault", "device", "mapping << 32 | page")   \
+	X(DEVICE_EVICT, "device-evict", "device", "frame")
 
 enum ms_event_type {
 #define MS__EV_ENUM(name, text, a, b) MS_EV_##name,

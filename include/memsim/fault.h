@@ -26,7 +26,8 @@ extern "C" {
 	X(XPFO, "xpfo-violation")             /* kernel touched a user-owned frame */ \
 	X(OOPS, "oops")                       /* a syscall found a bad argument */ \
 	X(CPU, "cpu-exception")               /* any other access/instruction fault */ \
-	X(PANIC, "panic")                     /* unattributable: stops the sim */
+	X(PANIC, "panic")                     /* unattributable: stops the sim */ \
+	X(DEVICE, "device-memory")            /* a page lost with its device, or one that could not come back */
 
 enum ms_fault_kind {
 #define MS__FK_ENUM(name, text) MS_FAULT_##name,

@@ -94,8 +94,9 @@ int ms_heap_lookup(struct ms_sim *sim, const char *name, struct ms_heap **out);
  * Destroy a named heap. Only an empty heap goes: no allocation outstanding,
  * nobody waiting on it and no live thread having it as pool.
  * @retval 0 destroyed
- * @retval -EINVAL the system heap (it lives as long as the sim), or not a
- *         heap of this sim
+ * @retval -EINVAL the system heap (it lives as long as the sim), a region
+ *         of device memory (it leaves with its blocks: <memsim/device.h>),
+ *         or not a heap of this sim
  * @retval -EBUSY it is not empty (see above)
  * @retval -EPERM called from a user thread
  */

@@ -14,6 +14,7 @@
 #include <memsim/syscall.h>
 #include <memsim/pool.h>
 #include <memsim/domain.h>
+#include <memsim/device.h>
 #include <memsim/ipc.h>
 #include <memsim/scenario.h>
 #include <memsim/report.h>

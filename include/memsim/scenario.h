@@ -158,6 +158,17 @@ const char *ms_scenario_policy(const struct ms_scenario *sc, size_t i);
 size_t ms_scenario_ipc_mode_count(const struct ms_scenario *sc);
 const char *ms_scenario_ipc_mode(const struct ms_scenario *sc, size_t i);
 
+/*
+ * The device-policy combinations the scenario names ([device_policy]: one
+ * or more policies of each kind, every combination, the first kind
+ * outermost), each labelled "<placement>+<migration>+<eviction>+
+ * <accounting>" ("first-touch+on-fault+lru+owner"). 0 when the scenario
+ * declares no [[device]]. ms_scenario_device_policy returns NULL for i out
+ * of range.
+ */
+size_t ms_scenario_device_policy_count(const struct ms_scenario *sc);
+const char *ms_scenario_device_policy(const struct ms_scenario *sc, size_t i);
+
 /* How many actors, and whether any is an attacker. */
 size_t ms_scenario_actor_count(const struct ms_scenario *sc);
 bool ms_scenario_has_attackers(const struct ms_scenario *sc);
@@ -197,6 +208,11 @@ struct ms_scenario_run_opts {
 	 * that one.
 	 */
 	const char *ipc_mode;
+	/*
+	 * The device-policy combination to run under, by its label
+	 * (ms_scenario_device_policy); NULL: the scenario's first.
+	 */
+	const char *device_policy;
 };
 
 void ms_scenario_run_opts_init(struct ms_scenario_run_opts *opts);
@@ -389,6 +405,11 @@ struct ms_scenario_result {
 	 * and the events' tids stand for; a trace names its tracks so). */
 	size_t n_threads;
 	struct ms_scenario_thread *threads;
+
+	/* The device-policy combination the run used ("" when the scenario
+	 * declares no [[device]]); the devices' stats are in stats, as
+	 * "device.<name>.<stat>". */
+	char device_policy[MS_SCENARIO_NAME_MAX];
 };
 
 /*
@@ -396,8 +417,8 @@ struct ms_scenario_result {
  * seed). The result is handed back even when expectations fail; see
  * result->n_expects_failed. err (may be NULL) is filled on -EINVAL.
  * @retval 0 and *out set
- * @retval -EINVAL unknown policy or IPC mode in opts, or a value the
- *         simulation refused
+ * @retval -EINVAL unknown policy, IPC mode or device policy in opts, or a
+ *         value the simulation refused
  * @retval -EBUSY called from inside a simulated thread
  * @retval -ENOMEM the host could not provide memory
  */

@@ -44,11 +44,11 @@ size_t ms_heap_footprint(size_t size)
 
 /* ---- heaps ---------------------------------------------------------------- */
 
-static int heap_new(struct ms__alloc *a, const char *name, size_t size,
-		    struct ms_heap **out)
+/* A heap over [mem, mem + size), which the caller owns. */
+int ms__heap_new_at(struct ms__alloc *a, const char *name, void *mem,
+		    size_t size, struct ms_heap **out)
 {
 	struct ms_heap *h;
-	void *mem;
 	int ret;
 
 	if (a->heaps->len > UINT16_MAX)
@@ -56,18 +56,13 @@ static int heap_new(struct ms__alloc *a, const char *name, size_t size,
 	if (size < MS_HEAP_MIN_SIZE || size >= MS_HEAP_MAX_SIZE)
 		return -EINVAL;
 	h = calloc(1, sizeof(*h));
-	mem = malloc(size);
-	if (!h || !mem) {
-		free(h);
-		free(mem);
+	if (!h)
 		return -ENOMEM;
-	}
 	snprintf(h->name, sizeof(h->name), "%s", name);
 	h->id = (uint16_t)a->heaps->len;
 	h->is_system = h->id == MS_HEAP_SYSTEM_ID;
 	ret = ms__heap_init(h, mem, size);
 	if (ret) {
-		free(mem);
 		free(h);
 		return ret;
 	}
@@ -79,11 +74,30 @@ static int heap_new(struct ms__alloc *a, const char *name, size_t size,
 	return 0;
 }
 
+static int heap_new(struct ms__alloc *a, const char *name, size_t size,
+		    struct ms_heap **out)
+{
+	void *mem;
+	int ret;
+
+	if (size < MS_HEAP_MIN_SIZE || size >= MS_HEAP_MAX_SIZE)
+		return -EINVAL;
+	mem = malloc(size);
+	if (!mem)
+		return -ENOMEM;
+	ret = ms__heap_new_at(a, name, mem, size, out);
+	if (ret)
+		free(mem);
+	return ret;
+}
+
 static void heap_free(struct ms__alloc *a, struct ms_heap *h)
 {
 	ms__waitq_fini(a->sim, &h->waiters);
 	g_ptr_array_index(a->heaps, h->id) = NULL;
-	free(h->base);
+	/* a region's memory is its device's */
+	if (!ms__heap_is_region(a, h))
+		free(h->base);
 	free(h);
 }
 
@@ -136,7 +150,8 @@ int ms_heap_lookup(struct ms_sim *sim, const char *name, struct ms_heap **out)
 
 int ms_heap_destroy(struct ms_sim *sim, struct ms_heap *heap)
 {
-	if (!heap || heap->is_system || ms_heap_get(sim, heap->id) != heap)
+	if (!heap || heap->is_system || ms_heap_get(sim, heap->id) != heap ||
+	    ms__heap_is_region(ms__alloc_state(sim), heap))
 		return -EINVAL;
 	if (ms__caller_is_user(sim))
 		return -EPERM;
@@ -419,6 +434,59 @@ kalloc_general(struct ms_sim *sim, struct ms__alloc *a,
 	if (ret == HEAP_FULL)
 		return deny(a, ac, size, -ENOMEM, heap);
 	return deny(a, ac, size, ret, NULL);
+}
+
+/*
+ * A charged allocation drawn from the first of heaps[0 .. n) with room,
+ * whatever heap the policy would pick: the policy decides the charge only
+ * (the shared multi-heap's allocations by attribute, <memsim/device.h>).
+ * Under "pool" a thread without a pool is refused, as for any request.
+ * requester NULL: the kernel's own, uncharged.
+ */
+int ms__kalloc_from(struct ms_sim *sim, struct ms_thread *requester,
+		    size_t size, unsigned kind, struct ms_heap *const *heaps,
+		    size_t n, void **out)
+{
+	struct ms__alloc *a = ms__alloc_state(sim);
+	uint32_t units = ms__heap_units_for(size);
+	uint64_t bytes = (uint64_t)units * MS__HEAP_UNIT;
+	struct ms_heap *h = NULL;
+	struct ms__acct *ac;
+	unsigned req;
+	void *p = NULL;
+	int ret;
+
+	if (kind >= MS_ALLOC__COUNT)
+		kind = MS_ALLOC_OTHER;
+	req = ms__alloc_starts_request(kind);
+	ms__clock_advance(sim, MS__COST_ALLOC + MS__COST_QUOTA);
+	if (!requester) {
+		for (size_t i = 0; i < n && !p; i++)
+			p = ms__heap_alloc(h = heaps[i], size, MS_TID_NONE,
+					   (uint8_t)kind);
+		ms__event(sim, p ? MS_EV_ALLOC : MS_EV_DENY_NOMEM, MS_TID_NONE,
+			  bytes, h ? h->id : MS_HEAP_ID_NONE);
+		if (!p)
+			return -ENOMEM;
+		*out = p;
+		return 0;
+	}
+	ac = ms__thread_sub(requester, MS__SUB_ALLOC);
+	ret = decide(a, ac, bytes, kind, req, &h);
+	if (ret)
+		return deny(a, ac, size, ret, NULL);
+	if (!h || !units)
+		return deny(a, ac, size, -ENOMEM, NULL);
+	for (size_t i = 0; i < n && !p; i++)
+		p = ms__heap_alloc_units(h = heaps[i], units, ac->tid,
+					 (uint8_t)kind);
+	if (!p)
+		return deny(a, ac, size, -ENOMEM, n ? heaps[0] : NULL);
+	ms__acct_pend(a, ac);
+	grant_counts(a, ac, bytes, kind, req);
+	ms__event(sim, MS_EV_ALLOC, ac->tid, bytes, h->id);
+	*out = p;
+	return 0;
 }
 
 /*
@@ -827,6 +895,7 @@ static int alloc_init(struct ms_sim *sim)
 		return -ENOMEM;
 	a->sim = sim;
 	a->heaps = g_ptr_array_new();
+	a->regions = g_ptr_array_new();
 	ms__sim_sub_set(sim, MS__SUB_ALLOC, a);
 	ret = heap_new(a, "system", ms_sim_config(sim)->heap_size, &a->sys);
 	if (ret)
@@ -840,6 +909,7 @@ fail:
 	if (a->sys)
 		heap_free(a, a->sys);
 	g_ptr_array_free(a->heaps, TRUE);
+	g_ptr_array_free(a->regions, TRUE);
 	free(a);
 	ms__sim_sub_set(sim, MS__SUB_ALLOC, NULL);
 	return ret;
@@ -859,6 +929,7 @@ static void alloc_fini(struct ms_sim *sim)
 			heap_free(a, h);
 	}
 	g_ptr_array_free(a->heaps, TRUE);
+	g_ptr_array_free(a->regions, TRUE);
 	free(a);
 	ms__sim_sub_set(sim, MS__SUB_ALLOC, NULL);
 }

@@ -76,6 +76,32 @@ int ms__kfree_checked(struct ms_sim *sim, void *p,
 		      const struct ms__kfree_rule *rule,
 		      struct ms__kblock *found);
 
+/*
+ * As ms__kalloc, charged under the active policy, but drawn from the first
+ * of heaps[0 .. n) that has room, whatever heap the policy picks (it
+ * decides the charge only): the shared multi-heap's allocations by
+ * attribute. @retval 0, -EDQUOT, -ENOMEM (no room in any, n 0, or no pool
+ * under "pool")
+ */
+int ms__kalloc_from(struct ms_sim *sim, struct ms_thread *requester,
+		    size_t size, unsigned kind, struct ms_heap *const *heaps,
+		    size_t n, void **out);
+
+/*
+ * Heap regions (region.c): heaps over memory the heap does not own (a
+ * device's blocks online for kernel allocations). Listed as heaps of the
+ * sim like any other; ms_heap_destroy refuses them.
+ */
+/* @retval 0, -EEXIST a heap of that name, -EINVAL a bad size, -ENOSPC,
+ * -ENOMEM */
+int ms__heap_region_add(struct ms_sim *sim, const char *name, void *mem,
+			size_t size, struct ms_heap **out);
+/* Unregister a region and free its record, not its memory. Whatever was
+ * allocated on it is the caller's concern (none, or lost with it). */
+void ms__heap_region_remove(struct ms_sim *sim, struct ms_heap *h);
+/* Allocations live on a heap, and their bytes (footprints). */
+uint32_t ms__heap_live(const struct ms_heap *h, uint64_t *bytes);
+
 /* The tid an allocation was charged to (MS_TID_NONE for the kernel's own). */
 ms_tid ms__kalloc_owner(const void *p);
 

@@ -67,6 +67,8 @@ struct ms__alloc {
 	struct ms_sim *sim;
 	GPtrArray *heaps;		/* struct ms_heap *, index = id */
 	struct ms_heap *sys;
+	GPtrArray *regions;		/* heaps over memory they do not own
+					 * (region.c) */
 
 	/* quota */
 	GPtrArray *policies;		/* const struct ms_quota_ops * */
@@ -256,6 +258,12 @@ extern const struct ms_quota_ops ms__quota_pool;
 
 /* alloc.c */
 struct ms_heap *ms__heap_find(struct ms__alloc *a, const void *p);
+/* A heap over [mem, mem + size), which the caller owns; registered. */
+int ms__heap_new_at(struct ms__alloc *a, const char *name, void *mem,
+		    size_t size, struct ms_heap **out);
+
+/* region.c */
+bool ms__heap_is_region(const struct ms__alloc *a, const struct ms_heap *h);
 
 /* Whether an allocation of this kind is a request of its own: an
  * object's data belongs to the request of its record. */

@@ -32,6 +32,7 @@ enum ms__subsys_id {
 	MS__SUB_POOL,		/* src/mem: sealed pools */
 	MS__SUB_DOMAIN,		/* src/mem: memory domains, MPU models, XPFO */
 	MS__SUB_IPC,		/* src/ipc: accounted message passing */
+	MS__SUB_DEVICE,		/* src/mem/device: device memory, migration */
 	MS__SUB__COUNT
 };
 

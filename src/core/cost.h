@@ -25,6 +25,15 @@ enum ms__cost {
 	MS__COST_XPFO_TRANSFER = 20,	/* a page frame leaves or rejoins the
 					 * kernel's direct map (PTE + TLB flush) */
 	MS__COST_FAULT = 100,		/* taking and handling a fault */
+	MS__COST_MIGRATE_PAGE = 20,	/* moving one page between system RAM
+					 * and a device, besides the copy
+					 * (unmap, TLB shootdown, remap); the
+					 * copy costs bytes / the device's
+					 * copy bandwidth (<memsim/device.h>) */
+	MS__COST_DEVICE_FAULT = 30,	/* a device's MMU missing a page and
+					 * asking the driver */
+	MS__COST_HOTPLUG_BLOCK = 50,	/* onlining or offlining one memory
+					 * block (memmap, zone, page tables) */
 };
 
 #endif

@@ -10,6 +10,7 @@ extern const struct ms__subsys ms__kernel_subsys;
 extern const struct ms__subsys ms__pool_subsys;
 extern const struct ms__subsys ms__domain_subsys;
 extern const struct ms__subsys ms__ipc_subsys;
+extern const struct ms__subsys ms__device_subsys;
 
 const struct ms__subsys *const ms__subsystems[MS__SUB__COUNT] = {
 	[MS__SUB_ALLOC] = &ms__alloc_subsys,
@@ -17,4 +18,5 @@ const struct ms__subsys *const ms__subsystems[MS__SUB__COUNT] = {
 	[MS__SUB_POOL] = &ms__pool_subsys,
 	[MS__SUB_DOMAIN] = &ms__domain_subsys,
 	[MS__SUB_IPC] = &ms__ipc_subsys,
+	[MS__SUB_DEVICE] = &ms__device_subsys,
 };

@@ -110,6 +110,18 @@ void ms__os_regs_save(const void *ucontext, uint64_t regs[MS__OS_REGS_MAX]);
 void ms__os_regs_restore(void *ucontext, const uint64_t regs[MS__OS_REGS_MAX]);
 /* ---- end of os_domain.c --------------------------------------------- */
 
+/* ---- device memory (os_device.c) ------------------------------------- */
+/* (A page of a view is re-pointed at another memfd, or back at its own,
+ * with ms__os_map_fd_at above.) */
+/* Put an inaccessible reservation that holds no memory at exactly
+ * [addr, addr+len), over what was there: nothing reaches the old pages
+ * through it, and the address range is not handed out again. */
+int ms__os_reserve_at(struct ms__os *os, void *addr, size_t len);
+/* How many mappings of this process map a memfd created with this name
+ * (lines of /proc/self/maps), or -errno. For checks, not for results. */
+long ms__os_memfd_mappings(const char *name);
+/* ---- end of os_device.c --------------------------------------------- */
+
 /* ---- memcheck and ASan annotations (os.c) --------------------------- */
 /* Memcheck marks a page it sees closed as unaddressable and reports the
  * access before the fault reaches memsim, even when memsim's resolver then

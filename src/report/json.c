@@ -289,6 +289,8 @@ static void one_run(struct jw *w, const struct ms_report *rep,
 	jw_str(w, "policy", res->policy);
 	if (res->ipc_mode[0])
 		jw_str(w, "ipc_mode", res->ipc_mode);
+	if (res->device_policy[0])
+		jw_str(w, "device_policy", res->device_policy);
 	jw_u64(w, "seed", res->seed);
 	jw_str(w, "status", ms_run_status_name(res->status));
 	jw_bool(w, "ok", ms_scenario_result_ok(res));

@@ -56,6 +56,19 @@ const char *ms__fmt_double(char *buf, size_t len, double v, int decimals);
 /* The heap bytes a fraction stands for, as "12.5%". */
 const char *ms__fmt_pct(char *buf, size_t len, double frac);
 
+/* device.c: a run's device figures, summed over its devices. The first
+ * MS__DEVICE_RANK_KEYS fields are the ranking's keys, in order. */
+#define MS__DEVICE_RANK_KEYS 6
+struct ms__device_sums {
+	double dangling, killed, lost, completion, evictions, bytes;
+	double migrated, failed, cpu_faults, pin_blocked, remote;
+};
+void ms__report_device_sums(const struct ms_scenario_result *r,
+			    struct ms__device_sums *out);
+/* The runs that used a device policy, best first, into order (room for
+ * every run); returns how many. */
+size_t ms__report_device_rank(const struct ms_report *rep, size_t *order);
+
 /* Names of groups in the order of res->groups, for series and legends. */
 const char *ms__group_label(const struct ms_scenario_result *res, size_t i);
 

@@ -431,6 +431,9 @@ static void run_header(GString *out, const struct ms_scenario_result *res)
 		res->policy, res->ipc_mode[0] ? ", IPC mode " : "",
 		res->ipc_mode, res->seed, ms_run_status_name(res->status),
 		res->final_tick, res->event_count, res->event_hash);
+	if (res->device_policy[0])
+		g_string_append_printf(out, "Device policies %s\n",
+				       res->device_policy);
 }
 
 static void one_run(GString *out, const struct ms_report *rep,
@@ -481,13 +484,20 @@ static bool any_ipc(const struct ms_report *rep)
 static void comparison(GString *out, const struct ms_report *rep)
 {
 	bool mode = modes_vary(rep), ipc = any_ipc(rep);
-	struct table *t = table_new(mode && ipc ? "llrrlrrrrll" :
-				    ipc ? "lrrlrrrrll" : "lrrlrrll");
-	const char *cells[11];
+	bool dev = rep->runs->len &&
+		   ms__report_run(rep, 0)->res->device_policy[0];
+	char align[16];
+	struct table *t;
+	const char *cells[12];
 	unsigned n = 0;
 
+	g_snprintf(align, sizeof(align), "l%s%s%s", dev ? "l" : "",
+		   mode && ipc ? "l" : "", ipc ? "rrlrrrrll" : "rrlrrll");
+	t = table_new(align);
 	g_string_append(out, "Comparison\n");
 	cells[n++] = "policy";
+	if (dev)
+		cells[n++] = "device policies";
 	if (mode && ipc)
 		cells[n++] = "mode";
 	cells[n++] = "victim-success";
@@ -539,6 +549,8 @@ static void comparison(GString *out, const struct ms_report *rep)
 				   ok + refused);
 		n = 0;
 		cells[n++] = res->policy;
+		if (dev)
+			cells[n++] = res->device_policy;
 		if (mode && ipc)
 			cells[n++] = res->ipc_mode[0] ? res->ipc_mode : "-";
 		cells[n++] = vs;
@@ -557,6 +569,81 @@ static void comparison(GString *out, const struct ms_report *rep)
 	}
 	table_render(t, out, "  ");
 	table_free(t);
+}
+
+/* The runs' device policies, best first (device.c says how they rank). */
+static void device_ranking(GString *out, const struct ms_report *rep)
+{
+	size_t *order = g_new0(size_t, rep->runs->len + 1);
+	size_t n = ms__report_device_rank(rep, order);
+	bool pol = false;
+	struct table *t;
+
+	for (size_t i = 1; i < n && !pol; i++)
+		pol = strcmp(ms__report_run(rep, order[i])->res->policy,
+			     ms__report_run(rep, order[0])->res->policy) ||
+		      strcmp(ms__report_run(rep, order[i])->res->ipc_mode,
+			     ms__report_run(rep, order[0])->res->ipc_mode);
+	if (n < 2) {
+		g_free(order);
+		return;
+	}
+	/* rank, label, [policy], then eleven figures */
+	t = table_new(pol ? "rllrrrrrrrrrrr" : "rlrrrrrrrrrrr");
+	g_string_append(out, "Device policies, best first (killed, lost, "
+			"completion, evictions, bytes moved)\n");
+	{
+		const char *h[14];
+		unsigned k = 0;
+
+		h[k++] = "rank";
+		h[k++] = "device policies";
+		if (pol)
+			h[k++] = "policy";
+		h[k++] = "killed";
+		h[k++] = "lost";
+		h[k++] = "completion";
+		h[k++] = "evictions";
+		h[k++] = "migrated";
+		h[k++] = "failed";
+		h[k++] = "bytes";
+		h[k++] = "cpu-faults";
+		h[k++] = "remote";
+		h[k++] = "pin-blocked";
+		h[k++] = "dangling";
+		table_cells(t, h);
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct ms_scenario_result *r =
+			ms__report_run(rep, order[i])->res;
+		struct ms__device_sums d;
+		char b[12][32], pm[2 * MS_SCENARIO_NAME_MAX];
+		const char *cells[14];
+		unsigned k = 0;
+
+		ms__report_device_sums(r, &d);
+		g_snprintf(pm, sizeof(pm), "%s%s%s", r->policy,
+			   r->ipc_mode[0] ? ", " : "", r->ipc_mode);
+		cells[k++] = NUM(b[0], i + 1);
+		cells[k++] = r->device_policy;
+		if (pol)
+			cells[k++] = pm;
+		cells[k++] = NUM(b[1], d.killed);
+		cells[k++] = NUM(b[2], d.lost);
+		cells[k++] = NUM(b[3], d.completion);
+		cells[k++] = NUM(b[4], d.evictions);
+		cells[k++] = NUM(b[5], d.migrated);
+		cells[k++] = NUM(b[6], d.failed);
+		cells[k++] = NUM(b[7], d.bytes);
+		cells[k++] = NUM(b[8], d.cpu_faults);
+		cells[k++] = NUM(b[9], d.remote);
+		cells[k++] = NUM(b[10], d.pin_blocked);
+		cells[k++] = NUM(b[11], d.dangling);
+		table_cells(t, cells);
+	}
+	table_render(t, out, "  ");
+	table_free(t);
+	g_free(order);
 }
 
 static const char *fmt_wall(char *buf, size_t len, double seconds)
@@ -643,6 +730,11 @@ int ms_report_write_text(const struct ms_report *rep, FILE *out)
 	if (compare && rep->runs->len) {
 		comparison(s, rep);
 		g_string_append_c(s, '\n');
+		if (rep->runs->len > 1 &&
+		    ms__report_run(rep, 0)->res->device_policy[0]) {
+			device_ranking(s, rep);
+			g_string_append_c(s, '\n');
+		}
 	}
 	for (size_t i = 0; i < rep->runs->len; i++) {
 		const struct ms__report_run *run = ms__report_run(rep, i);

@@ -136,7 +136,9 @@ static void do_alloc(struct ms_sim *sim, struct ms__tctx *t,
 	int ret;
 
 	cnt(t)->syscalls++;
-	if (s->has_wait)
+	if (s->attr)
+		ret = ms__alloc_attr(sim, s, size ? size : 1, &p);
+	else if (s->has_wait)
 		ret = ms_heap_alloc_wait(sim, size ? size : 1, timeout_of(s),
 					 &p);
 	else
@@ -476,6 +478,8 @@ static int touch(struct ms_sim *sim, struct ms__tctx *t,
 		return deliberate_touch_stack(sim, s->m.a, s->access);
 	case MS__TOUCH_DATA:
 		return deliberate_touch_data(t, s);
+	case MS__TOUCH_MAP:
+		return ms__touch_map(sim, t, s);
 	case MS__TOUCH_PARTITION:
 		pt = &g_array_index(t->run->sc->parts, struct ms__part, s->ref);
 		if ((uint64_t)s->m.a + (uint64_t)s->n.a > pt->size)
@@ -746,6 +750,16 @@ static void exec_step(struct ms_sim *sim, struct ms__tctx *t,
 	case MS__OP_SEND:
 	case MS__OP_RECV:
 		do_ipc(sim, t, s);
+		break;
+	case MS__OP_DEVICE_ONLINE:
+	case MS__OP_DEVICE_OFFLINE:
+	case MS__OP_DEVICE_WITHDRAW:
+	case MS__OP_MAP:
+	case MS__OP_UNMAP:
+	case MS__OP_MIGRATE:
+	case MS__OP_PIN:
+	case MS__OP_UNPIN:
+		ms__exec_device_step(sim, t, s);
 		break;
 	case MS__OP__COUNT:
 		break;

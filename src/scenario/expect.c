@@ -201,6 +201,8 @@ bool ms__metric_known(const struct ms_scenario *sc, const char *name,
 				  "denied_quota, denied_nomem, peak_bytes, ...");
 		return false;
 	}
+	if (strcmp(head, "device") == 0)
+		return ms__device_metric_known(sc, rest, hint);
 	if (strcmp(head, "faults") == 0) {
 		if (fault_kind_of(rest) >= 0)
 			return true;

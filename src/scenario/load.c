@@ -30,7 +30,8 @@
 
 static const char *const top_keys[] = {
 	"scenario", "sim", "kernel", "sealed", "domains", "ipc", "quota",
-	"groups", "actor", "workload", "report", "expect", NULL
+	"groups", "actor", "workload", "report", "expect", "device",
+	"device_policy", NULL
 };
 static const char *const scenario_keys[] = { "name", "description", NULL };
 static const char *const sim_keys[] = {
@@ -60,7 +61,7 @@ static const char *const report_keys[] = { "sample_every", NULL };
 static const char *const reserved_names[] = {
 	"attackers", "victims", "neutrals", "all", "faults", "heap", "run",
 	"metrics", "pool", "pools", "system", "kernel", "sim", "sealed",
-	"domains", "ipc", NULL
+	"domains", "ipc", "device", "devices", NULL
 };
 
 static const char *const roles[] = { "neutral", "attacker", "victim", NULL };
@@ -123,6 +124,12 @@ static int check_name(struct ms__lctx *c, const char *what, const char *name,
 					"a metric family",
 					"%s name '%s' is reserved", what, name);
 	return 0;
+}
+
+int ms__check_name(struct ms__lctx *c, const char *what, const char *name,
+		   struct ms__pos pos)
+{
+	return check_name(c, what, name, pos);
 }
 
 /* ---- [sim] ---- */
@@ -1299,6 +1306,7 @@ static void scenario_init(struct ms_scenario *sc)
 	sc->expects = g_array_new(FALSE, TRUE, sizeof(struct ms__expect));
 	sc->ipc_modes = g_ptr_array_new_with_free_func(g_free);
 	sc->domain_policy = -1;
+	ms__devices_init(sc);
 	sc->name = g_strdup("");
 	sc->description = g_strdup("");
 }
@@ -1339,6 +1347,7 @@ void ms_scenario_free(struct ms_scenario *sc)
 	g_array_free(sc->groups, TRUE);
 	g_array_free(sc->actors, TRUE);
 	g_array_free(sc->expects, TRUE);
+	ms__devices_fini(sc);
 	g_free(sc->file);
 	g_free(sc->name);
 	g_free(sc->description);
@@ -1414,6 +1423,8 @@ static int load_doc(struct ms__lctx *c, const struct ms__tnode *doc,
 	if (!ret)
 		ret = load_domains(c, doc);
 	if (!ret)
+		ret = ms__load_devices(c, doc);
+	if (!ret)
 		ret = load_ipc(c, doc, modes);
 	if (!ret)
 		ret = load_quota(c, doc, policies);
@@ -1425,6 +1436,8 @@ static int load_doc(struct ms__lctx *c, const struct ms__tnode *doc,
 		ret = load_workloads(c, doc, &total);
 	if (!ret)
 		ret = check_data_refs(c);
+	if (!ret)
+		ret = ms__check_map_refs(c);
 	if (ret)
 		return ret;
 	implicit_groups(sc);
@@ -1475,6 +1488,8 @@ int ms__scenario_load_text(const char *text, size_t len, const char *file,
 	c.sc = sc;
 	c.data_defs = g_hash_table_new(g_str_hash, g_str_equal);
 	c.data_refs = g_array_new(FALSE, FALSE, sizeof(struct ms__ref));
+	c.map_defs = g_hash_table_new(g_str_hash, g_str_equal);
+	c.map_refs = g_array_new(FALSE, FALSE, sizeof(struct ms__ref));
 	policies = g_ptr_array_new_with_free_func(g_free);
 	modes = g_ptr_array_new_with_free_func(g_free);
 	ret = builtins(policies, modes);
@@ -1488,6 +1503,8 @@ int ms__scenario_load_text(const char *text, size_t len, const char *file,
 	g_ptr_array_free(modes, TRUE);
 	g_hash_table_destroy(c.data_defs);
 	g_array_free(c.data_refs, TRUE);
+	g_hash_table_destroy(c.map_defs);
+	g_array_free(c.map_refs, TRUE);
 	ms__tnode_free(doc);
 	if (ret) {
 		ms__override_explain(ov, n_ov, err);

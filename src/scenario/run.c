@@ -513,6 +513,8 @@ static int build(struct ms__run *run, const struct ms__policy *pol)
 	if (!ret)
 		ret = build_domains(run);
 	if (!ret)
+		ret = ms__build_devices(run);
+	if (!ret)
 		ret = build_ipc(run);
 	if (ret)
 		return ret;
@@ -573,6 +575,8 @@ static void run_init(struct ms__run *run, const struct ms_scenario *sc,
 					  g_free);
 	run->domain_ids = g_new0(uint32_t, sc->domains->len + 1);
 	run->ipc = g_new0(struct ms__ipc_acc, sc->actors->len + 1);
+	run->maps = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					  NULL);
 	run->progress = o->progress;
 	run->progress_user = o->progress_user;
 	run->progress_every = o->progress_every ? o->progress_every :
@@ -628,6 +632,7 @@ static void run_fini(struct ms__run *run)
 	g_hash_table_destroy(run->data);
 	g_free(run->domain_ids);
 	g_free(run->ipc);
+	g_hash_table_destroy(run->maps);
 	if (run->samples) {
 		for (guint i = 0; i < run->samples->len; i++)
 			g_free(g_array_index(run->samples,
@@ -645,6 +650,11 @@ static void add_stat(GArray *stats, const char *name, double value)
 	snprintf(st.name, sizeof(st.name), "%s", name);
 	st.value = value;
 	g_array_append_val(stats, st);
+}
+
+void ms__run_stat(GArray *stats, const char *name, double value)
+{
+	add_stat(stats, name, value);
 }
 
 static void sealed_stats(struct ms__run *run, GArray *stats)
@@ -843,6 +853,9 @@ static void collect(struct ms__run *run, int pol)
 	if (sc->ipc_used || run->ipc_mode)
 		snprintf(r->ipc_mode, sizeof(r->ipc_mode), "%s",
 			 ms_ipc_mode_name(run->sim));
+	if (sc->devices->len)
+		snprintf(r->device_policy, sizeof(r->device_policy), "%s",
+			 (const char *)sc->devpol.labels->pdata[run->devpol]);
 	r->seed = run->seed;
 	r->without_attackers = run->without_attackers;
 	r->tick_limit = run->tick_limit;
@@ -988,6 +1001,7 @@ static void collect(struct ms__run *run, int pol)
 	sealed_stats(run, stats);
 	domain_stats(run, stats);
 	ipc_stats(run, stats);
+	ms__device_stats(run, stats);
 	r->n_stats = stats->len;
 	r->stats = (struct ms_scenario_stat *)(void *)g_array_free(stats, FALSE);
 
@@ -1094,8 +1108,12 @@ int ms_scenario_run(const struct ms_scenario *sc,
 	pol = resolve_policy(sc, opts, err);
 	if (pol < 0)
 		return pol;
+	ret = ms__devpol_resolve(sc, opts->device_policy, err);
+	if (ret < 0)
+		return ret;
 
 	run_init(&run, sc, opts, err);
+	run.devpol = ret;
 	ret = build(&run, &g_array_index(sc->policies, struct ms__policy, pol));
 	if (ret)
 		goto out;

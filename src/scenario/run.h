@@ -69,6 +69,8 @@ struct ms__run {
 	GHashTable *data;		/* name -> struct ms__data */
 	uint32_t *domain_ids;		/* by index of sc->domains */
 	struct ms__ipc_acc *ipc;	/* by actor */
+	int devpol;			/* index into sc->devpol.labels */
+	GHashTable *maps;		/* mapping name -> ms_map_id (run_device.c) */
 	GArray *tinfo;			/* struct ms__tinfo, by tid */
 	GPtrArray *ctxs;		/* struct ms__tctx, owned */
 
@@ -134,6 +136,23 @@ void ms__actor_main(struct ms_sim *sim, void *arg);
 /* Fold a destroyed pool's final counters into its sums. */
 void ms__sealed_fold(struct ms__sealed_acc *acc,
 		     const struct ms_pool_stats *st);
+
+/* A stat of the result ("pool.shared.used"). */
+void ms__run_stat(GArray *stats, const char *name, double value);
+
+/* run_device.c: the devices of a run, and its device policies. */
+/* The combination opts name (NULL: the first): its index, or -EINVAL. */
+int ms__devpol_resolve(const struct ms_scenario *sc, const char *label,
+		       struct ms_scenario_error *err);
+int ms__build_devices(struct ms__run *run);
+void ms__device_stats(struct ms__run *run, GArray *stats);
+/* actor_device.c: the device steps of a script. */
+void ms__exec_device_step(struct ms_sim *sim, struct ms__tctx *t,
+			  const struct ms__step *s);
+int ms__touch_map(struct ms_sim *sim, struct ms__tctx *t,
+		  const struct ms__step *s);
+int ms__alloc_attr(struct ms_sim *sim, const struct ms__step *s,
+		   uint64_t size, void **out);
 
 /* Record that tid belongs to actor (idempotent). */
 void ms__run_register(struct ms__run *run, ms_tid tid, int actor,

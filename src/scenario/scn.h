@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <memsim/device.h>
 #include <memsim/ipc.h>
 #include <memsim/pool.h>
 #include <memsim/scenario.h>
@@ -71,7 +72,15 @@ struct ms__val {
 	X(KERNEL_READ, "kernel_read")                                        \
 	X(NODE, "node")                                                      \
 	X(SEND, "send")                                                      \
-	X(RECV, "recv")
+	X(RECV, "recv")                                                      \
+	X(DEVICE_ONLINE, "device_online")                                    \
+	X(DEVICE_OFFLINE, "device_offline")                                  \
+	X(DEVICE_WITHDRAW, "device_withdraw")                                \
+	X(MAP, "map")                                                        \
+	X(UNMAP, "unmap")                                                    \
+	X(MIGRATE, "migrate")                                                \
+	X(PIN, "pin")                                                        \
+	X(UNPIN, "unpin")
 
 enum ms__op {
 #define MS__OP_ENUM(name, text) MS__OP_##name,
@@ -99,6 +108,7 @@ enum ms__touch_target {
 	MS__TOUCH_DATA,		/* a sealed-pool allocation, by its `as` name */
 	MS__TOUCH_PARTITION,	/* a partition of a domain, by name */
 	MS__TOUCH_ARENA,	/* the domain arena, by offset */
+	MS__TOUCH_MAP,		/* a device-memory mapping, by name */
 };
 
 enum ms__free_what {
@@ -134,6 +144,7 @@ struct ms__step {
 	int ref;		/* index of the sealed pool or partition */
 	bool has_wait;		/* `wait = ...` given */
 	int64_t wait;		/* ticks; -1: forever */
+	int attr;		/* ALLOC: shared multi-heap attribute + 1; 0 none */
 	struct ms__block body;
 };
 
@@ -175,6 +186,27 @@ struct ms__part {
 /* [domains.<name>] */
 struct ms__domain {
 	char *name;
+	struct ms__pos pos;
+};
+
+/* [[device]] (load_device.c) */
+struct ms__device {
+	char *name;
+	struct ms__pos pos;
+	struct ms_device_attr attr;	/* attr.name is name */
+};
+
+/*
+ * [device_policy]: per kind, the policies a run may use (each a name; the
+ * defaults when the scenario names none), their parameters, and every
+ * combination, in order (the first kind outermost): what memsim compare
+ * runs. A combination's label is its four names joined by '+'.
+ */
+struct ms__devpol {
+	GPtrArray *names[MS_DEVPOL__COUNT];	/* char * */
+	struct ms_device_policy_params params;
+	uint64_t ram;			/* [device_policy] ram; 0: no limit */
+	GPtrArray *labels;		/* char * */
 	struct ms__pos pos;
 };
 
@@ -255,6 +287,11 @@ struct ms_scenario {
 	GArray *groups;		/* struct ms__group */
 	GArray *actors;		/* struct ms__actor */
 	GArray *expects;	/* struct ms__expect */
+
+	/* [[device]], [device_policy] (load_device.c); no devices: no
+	 * device policy combinations either */
+	GArray *devices;	/* struct ms__device */
+	struct ms__devpol devpol;
 };
 
 /* ---- loader helpers shared by the loader's files (load.c, script.c) ---- */
@@ -269,6 +306,10 @@ struct ms__lctx {
 	 * every script is parsed) */
 	GHashTable *data_defs;	/* name -> NULL */
 	GArray *data_refs;	/* struct ms__ref */
+	/* device-memory mapping names: defined by map's `as`, used by
+	 * touch "map:...", migrate, pin, unpin, unmap (checked likewise) */
+	GHashTable *map_defs;	/* name -> NULL */
+	GArray *map_refs;	/* struct ms__ref */
 };
 
 struct ms__ref {
@@ -336,6 +377,35 @@ bool ms__block_uses_ipc(const struct ms__block *b);
 /* Index of a sealed pool / a partition by name, or -1. */
 int ms__sealed_find(const struct ms_scenario *sc, const char *name);
 int ms__part_find(const struct ms_scenario *sc, const char *name);
+
+/* load.c: a name of an actor, a group, a pool, a device... (1..31
+ * characters, a letter or '_' first, not a metric family's). */
+int ms__check_name(struct ms__lctx *c, const char *what, const char *name,
+		   struct ms__pos pos);
+
+/* load_device.c */
+void ms__devices_init(struct ms_scenario *sc);
+void ms__devices_fini(struct ms_scenario *sc);
+/* [[device]] and [device_policy]; before the scripts, which name them. */
+int ms__load_devices(struct ms__lctx *c, const struct ms__tnode *doc);
+/* After every script: the mapping names used are defined. */
+int ms__check_map_refs(struct ms__lctx *c);
+/* A device step (op DEVICE_* , MAP, UNMAP, MIGRATE, PIN, UNPIN). */
+int ms__parse_device_step(struct ms__lctx *c, const struct ms__tnode *t,
+			  const struct ms__tnode *v, struct ms__step *s);
+/* touch = "map:<name>" (the step's target is past "map:"). */
+int ms__parse_map_touch(struct ms__lctx *c, const struct ms__tnode *t,
+			const struct ms__tnode *v, struct ms__step *s);
+/* alloc's `attr`. */
+int ms__parse_alloc_attr(struct ms__lctx *c, const struct ms__tnode *t,
+			 struct ms__step *s);
+/* Whether device.<rest> is a metric of this scenario. */
+bool ms__device_metric_known(const struct ms_scenario *sc, const char *rest,
+			     const char **hint);
+/* Index of a device by name, or -1. */
+int ms__device_find(const struct ms_scenario *sc, const char *name);
+/* The device.<name>.<stat> stats, NULL-terminated. */
+const char *const *ms__device_stat_names(void);
 
 /* expect.c */
 int ms__parse_expect(struct ms__lctx *c, const struct ms__tnode *v,

@@ -49,9 +49,11 @@ static const char *const keys_spawn[] = {
 static const char *const keys_join[] = { "join", NULL };
 static const char *const keys_recurse[] = { "recurse", "frame", NULL };
 static const char *const keys_touch[] = {
-	"touch", "offset", "access", "bytes", NULL
+	"touch", "offset", "access", "bytes", "device", NULL
 };
-static const char *const keys_alloc[] = { "alloc", "as", "wait", NULL };
+static const char *const keys_alloc[] = {
+	"alloc", "as", "wait", "attr", NULL
+};
 static const char *const keys_free[] = { "free", NULL };
 static const char *const keys_object[] = { "object", "as", NULL };
 static const char *const keys_pipe[] = { "pipe", "as", NULL };
@@ -81,6 +83,20 @@ static const char *const keys_send[] = {
 	"send", "bytes", "count", "wait", NULL
 };
 static const char *const keys_recv[] = { "recv", "wait", "max", NULL };
+/* device memory (parsed in load_device.c) */
+static const char *const keys_device_blocks[] = {
+	"device_online", "device_offline", "first", "blocks", "zone", "attr",
+	NULL
+};
+static const char *const keys_device_withdraw[] = { "device_withdraw", NULL };
+static const char *const keys_map[] = { "map", "as", "device", NULL };
+static const char *const keys_unmap[] = { "unmap", "offset", "bytes", NULL };
+static const char *const keys_migrate[] = {
+	"migrate", "to", "offset", "bytes", "hold", NULL
+};
+static const char *const keys_pin[] = {
+	"pin", "unpin", "offset", "bytes", "longterm", NULL
+};
 
 static const char *const *const op_keys[MS__OP__COUNT] = {
 	[MS__OP_SLEEP] = keys_sleep,
@@ -111,6 +127,14 @@ static const char *const *const op_keys[MS__OP__COUNT] = {
 	[MS__OP_NODE] = keys_node,
 	[MS__OP_SEND] = keys_send,
 	[MS__OP_RECV] = keys_recv,
+	[MS__OP_DEVICE_ONLINE] = keys_device_blocks,
+	[MS__OP_DEVICE_OFFLINE] = keys_device_blocks,
+	[MS__OP_DEVICE_WITHDRAW] = keys_device_withdraw,
+	[MS__OP_MAP] = keys_map,
+	[MS__OP_UNMAP] = keys_unmap,
+	[MS__OP_MIGRATE] = keys_migrate,
+	[MS__OP_PIN] = keys_pin,
+	[MS__OP_UNPIN] = keys_pin,
 };
 
 static const struct ms__tnode *val_of(const struct ms__tnode *t,
@@ -166,7 +190,10 @@ static int step_op(struct ms__lctx *c, const struct ms__tnode *t)
 				 "join, recurse, touch, alloc, free, object, "
 				 "pipe, msgq, queue, append, take, work, load, "
 				 "unload, pool_alloc, pool_free, seal, write, "
-				 "rare_write, kernel_read, node, send, recv");
+				 "rare_write, kernel_read, node, send, recv, "
+				 "device_online, device_offline, "
+				 "device_withdraw, map, unmap, migrate, pin, "
+				 "unpin");
 		ms__lerr(c, first->line, first->column, hint,
 			 "unknown operation '%s'", first->key);
 		return -1;
@@ -320,7 +347,7 @@ static int parse_touch(struct ms__lctx *c, const struct ms__tnode *t,
 {
 	static const char *const accesses[] = { "read", "write", NULL };
 	static const char *const targets[] = {
-		"stack", "data:", "partition:", "arena", NULL
+		"stack", "data:", "partition:", "arena", "map:", NULL
 	};
 	int acc = 1, ret;
 	int64_t off = 0, bytes = 1;
@@ -331,6 +358,12 @@ static int parse_touch(struct ms__lctx *c, const struct ms__tnode *t,
 				      "\"stack\", \"data:<name>\", "
 				      "\"partition:<name>\" or \"arena\"");
 	target = v->u.s;
+	if (strncmp(target, "map:", 4) == 0)
+		return ms__parse_map_touch(c, t, v, s);
+	if (ms__table_find(t, "device"))
+		return ms__lerr(c, v->line, v->column,
+				"a device touches mappings: touch = \"map:<name>\"",
+				"'device' is for touches of a mapping");
 	if (strcmp(target, "stack") == 0) {
 		s->kind = MS__TOUCH_STACK;
 	} else if (strcmp(target, "arena") == 0) {
@@ -354,11 +387,12 @@ static int parse_touch(struct ms__lctx *c, const struct ms__tnode *t,
 		if (ret)
 			return ret;
 	} else {
-		const char *near = ms__nearest(target, targets, 4);
+		const char *near = ms__nearest(target, targets, 5);
 		char hint[MS_SCENARIO_MSG_MAX];
 
 		snprintf(hint, sizeof(hint), "%s%s%stargets: \"stack\", "
-			 "\"data:<name>\", \"partition:<name>\", \"arena\"",
+			 "\"data:<name>\", \"partition:<name>\", \"arena\", "
+			 "\"map:<name>\"",
 			 near ? "did you mean '" : "", near ? near : "",
 			 near ? "'? " : "");
 		return ms__lerr(c, v->line, v->column, hint,
@@ -482,6 +516,8 @@ static int parse_step(struct ms__lctx *c, const struct ms__tnode *t,
 			ret = get_tag(c, t, s);
 		if (!ret)
 			ret = get_wait(c, t, s);
+		if (!ret)
+			ret = ms__parse_alloc_attr(c, t, s);
 		return ret;
 	case MS__OP_FREE:
 		if (v->type != MS__T_STRING)
@@ -657,6 +693,15 @@ static int parse_step(struct ms__lctx *c, const struct ms__tnode *t,
 			return ret;
 		}
 		return 0;
+	case MS__OP_DEVICE_ONLINE:
+	case MS__OP_DEVICE_OFFLINE:
+	case MS__OP_DEVICE_WITHDRAW:
+	case MS__OP_MAP:
+	case MS__OP_UNMAP:
+	case MS__OP_MIGRATE:
+	case MS__OP_PIN:
+	case MS__OP_UNPIN:
+		return ms__parse_device_step(c, t, v, s);
 	case MS__OP__COUNT:
 		break;
 	}

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Runs one shipped scenario (argv[1]) through the library under every
- * policy and every IPC accounting mode it names (each combination) and
+ * policy, every IPC accounting mode and every device-policy combination
+ * it names (each combination of the three) and
  * asserts that every expectation holds, that no run
  * panics, and that a second run with the same seed gives the same event
  * hash, event count and final tick. meson registers one test per file of
@@ -50,19 +51,24 @@ static void test_every_policy_meets_expectations(void **state)
 
 	size_t nm = ms_scenario_ipc_mode_count(sc) ?
 		    ms_scenario_ipc_mode_count(sc) : 1;
+	size_t nd = ms_scenario_device_policy_count(sc) ?
+		    ms_scenario_device_policy_count(sc) : 1;
 
-	for (size_t i = 0; i < ms_scenario_policy_count(sc) * nm; i++) {
+	for (size_t i = 0; i < ms_scenario_policy_count(sc) * nm * nd; i++) {
 		struct ms_scenario_run_opts o;
 		struct ms_scenario_result *a, *b;
 
 		ms_scenario_run_opts_init(&o);
-		o.policy = ms_scenario_policy(sc, i / nm);
-		o.ipc_mode = ms_scenario_ipc_mode(sc, i % nm);
+		o.policy = ms_scenario_policy(sc, i / nd / nm);
+		o.ipc_mode = ms_scenario_ipc_mode(sc, i / nd % nm);
+		o.device_policy = ms_scenario_device_policy(sc, i % nd);
 		assert_int_equal(ms_scenario_run(sc, &o, &a, &err), 0);
 		print_failures(a);
 		assert_string_equal(a->policy, o.policy);
 		if (o.ipc_mode)
 			assert_string_equal(a->ipc_mode, o.ipc_mode);
+		if (o.device_policy)
+			assert_string_equal(a->device_policy, o.device_policy);
 		assert_int_equal(a->seed, ms_scenario_seed(sc));
 		assert_int_not_equal(a->status, MS_RUN_PANIC);
 		assert_true(a->n_expects > 0);

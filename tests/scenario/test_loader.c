@@ -508,7 +508,7 @@ static void test_unknown_touch_target(void **state)
 	refused("[[actor]]\nname = \"a\"\nscript = [ { touch = \"stak\" } ]\n",
 		-EINVAL, 3, 22, "unknown touch target 'stak'",
 		"did you mean 'stack'? targets: \"stack\", \"data:<name>\", "
-		"\"partition:<name>\", \"arena\"");
+		"\"partition:<name>\", \"arena\", \"map:<name>\"");
 }
 
 static void test_workload_needs_size(void **state)
